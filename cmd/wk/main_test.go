@@ -1,0 +1,221 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/wk-tools/wk/internal/cli"
+)
+
+var update = flag.Bool("update", false, "rewrite the expected output in testdata/script")
+
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"wk": func() { os.Exit(cli.Main()) },
+	})
+}
+
+// TestScripts runs every scenario in testdata/script, each in its own HOME.
+func TestScripts(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Dir:                 filepath.Join("..", "..", "testdata", "script"),
+		UpdateScripts:       *update,
+		RequireExplicitExec: false,
+		Setup:               setupScript,
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"mailtoken": cmdMailToken,
+			"field":     cmdField,
+			"jsonfield": cmdJSONField,
+			"filemode":  cmdFileMode,
+			"exits":     cmdExits,
+			"mailfile":  cmdMailFile,
+		},
+	})
+}
+
+func setupScript(env *testscript.Env) error {
+	home := filepath.Join(env.WorkDir, "home")
+	env.Setenv("HOME", home)
+	env.Setenv("XDG_CONFIG_HOME", filepath.Join(home, ".config"))
+	env.Setenv("XDG_DATA_HOME", filepath.Join(home, ".local", "share"))
+	env.Setenv("OUTBOX", filepath.Join(home, ".local", "share", "wk", "outbox"))
+	env.Setenv("STORE", filepath.Join(home, ".local", "share", "wk", "wk.db"))
+	env.Setenv("CREDENTIALS", filepath.Join(home, ".config", "wk", "credentials.json"))
+	return os.MkdirAll(home, 0o755)
+}
+
+// cmdMailToken finds the newest outbox mail whose subject contains WORD and sets VAR to the
+// token on its "wk password reset --token TOKEN" line: mailtoken WORD VAR.
+func cmdMailToken(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: mailtoken SUBJECT-WORD VAR")
+	}
+	files := outbox(ts)
+	for i := len(files) - 1; i >= 0; i-- {
+		b, err := os.ReadFile(files[i])
+		ts.Check(err)
+		text := string(b)
+		if !strings.Contains(strings.ToLower(subject(text)), strings.ToLower(args[0])) {
+			continue
+		}
+		const marker = "wk password reset --token "
+		if at := strings.Index(text, marker); at >= 0 {
+			rest := text[at+len(marker):]
+			tok := strings.Fields(rest)[0]
+			if neg {
+				ts.Fatalf("found a token in %s", files[i])
+			}
+			ts.Setenv(args[1], tok)
+			return
+		}
+	}
+	if !neg {
+		ts.Fatalf("no mail with %q in its subject holds a token line (%d mails)", args[0], len(files))
+	}
+}
+
+func subject(msg string) string {
+	sc := bufio.NewScanner(strings.NewReader(msg))
+	for sc.Scan() {
+		line := sc.Text()
+		if line == "" {
+			break
+		}
+		if strings.HasPrefix(strings.ToLower(line), "subject:") {
+			return line
+		}
+	}
+	return ""
+}
+
+// cmdField sets VAR to a tab-separated field of a line of a file:
+// field FILE LINE COLUMN VAR, with LINE and COLUMN counted from 1.
+func cmdField(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 4 {
+		ts.Fatalf("usage: field FILE LINE COLUMN VAR")
+	}
+	lines := strings.Split(strings.TrimRight(ts.ReadFile(args[0]), "\n"), "\n")
+	ln, err1 := strconv.Atoi(args[1])
+	col, err2 := strconv.Atoi(args[2])
+	if err1 != nil || err2 != nil || ln < 1 || ln > len(lines) {
+		ts.Fatalf("field: line %s of %d lines", args[1], len(lines))
+	}
+	cells := strings.Split(lines[ln-1], "\t")
+	if col < 1 || col > len(cells) {
+		ts.Fatalf("field: column %d of %d", col, len(cells))
+	}
+	ts.Setenv(args[3], cells[col-1])
+}
+
+// cmdJSONField sets VAR to a value in a JSON file: jsonfield FILE PATH VAR, where PATH is
+// dot-separated keys and array indexes, like user.email or 0.id.
+func cmdJSONField(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 3 {
+		ts.Fatalf("usage: jsonfield FILE PATH VAR")
+	}
+	var v any
+	ts.Check(json.Unmarshal([]byte(ts.ReadFile(args[0])), &v))
+	for _, k := range strings.Split(args[1], ".") {
+		switch node := v.(type) {
+		case map[string]any:
+			v = node[k]
+		case []any:
+			i, err := strconv.Atoi(k)
+			if err != nil || i >= len(node) {
+				ts.Fatalf("jsonfield: no index %s", k)
+			}
+			v = node[i]
+		default:
+			ts.Fatalf("jsonfield: cannot index %T with %s", v, k)
+		}
+	}
+	s := fmt.Sprint(v)
+	if f, ok := v.(float64); ok {
+		s = strconv.FormatFloat(f, 'f', -1, 64)
+	}
+	ts.Setenv(args[2], s)
+}
+
+// cmdFileMode checks a file's permission bits: filemode PATH 0600.
+func cmdFileMode(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: filemode PATH MODE")
+	}
+	fi, err := os.Stat(ts.MkAbs(args[0]))
+	ts.Check(err)
+	want, err := strconv.ParseUint(args[1], 8, 32)
+	ts.Check(err)
+	got := fi.Mode().Perm()
+	if (uint64(got) == want) == neg {
+		ts.Fatalf("%s has mode %#o, want %s%#o", args[0], got, map[bool]string{true: "not "}[neg], want)
+	}
+}
+
+// cmdExits runs wk and checks its exit code: exits CODE wk ARGS... Its stdout and stderr
+// can be checked afterwards like those of any command.
+func cmdExits(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) < 2 {
+		ts.Fatalf("usage: exits CODE COMMAND [ARGS...]")
+	}
+	want, err := strconv.Atoi(args[0])
+	ts.Check(err)
+	got := 0
+	if err := ts.Exec(args[1], args[2:]...); err != nil {
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) {
+			ts.Fatalf("run %s: %v", args[1], err)
+		}
+		got = exit.ExitCode()
+	}
+	if (got == want) == neg {
+		ts.Fatalf("%s exited %d, want %d", args[1], got, want)
+	}
+}
+
+// cmdMailFile sets VAR to the newest outbox mail whose file name or subject holds WORD:
+// mailfile WORD VAR. With !, it checks that there is none.
+func cmdMailFile(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: mailfile WORD VAR")
+	}
+	files := outbox(ts)
+	for i := len(files) - 1; i >= 0; i-- {
+		word := strings.ToLower(args[0])
+		if strings.Contains(strings.ToLower(filepath.Base(files[i])), word) ||
+			strings.Contains(strings.ToLower(subject(ts.ReadFile(files[i]))), word) {
+			if neg {
+				ts.Fatalf("found mail %s", files[i])
+			}
+			ts.Setenv(args[1], files[i])
+			return
+		}
+	}
+	if !neg {
+		ts.Fatalf("no mail matches %q among %d", args[0], len(files))
+	}
+}
+
+// outbox lists the outbox mails, oldest first by modification time.
+func outbox(ts *testscript.TestScript) []string {
+	files, _ := filepath.Glob(filepath.Join(ts.Getenv("OUTBOX"), "*.eml"))
+	mtime := make(map[string]int64, len(files))
+	for _, f := range files {
+		fi, err := os.Stat(f)
+		ts.Check(err)
+		mtime[f] = fi.ModTime().UnixNano()
+	}
+	sort.SliceStable(files, func(i, j int) bool { return mtime[files[i]] < mtime[files[j]] })
+	return files
+}
