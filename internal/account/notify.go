@@ -35,6 +35,9 @@ type Notice struct {
 	Name string
 	// Organization is the organization's display name.
 	Organization string
+	// InvitedBy is the full name of the person who sent a NoticeInvitation; empty when
+	// unknown.
+	InvitedBy string
 	// Secret is the token the mail carries, for resets and invitations only.
 	Secret string
 	// NewEmail is the new address, for NoticeEmailChanged.
