@@ -17,6 +17,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/wk-tools/wk/internal/cli"
+	"github.com/wk-tools/wk/internal/mail/mailtest"
 )
 
 var update = flag.Bool("update", false, "rewrite the expected output in testdata/script")
@@ -29,11 +30,16 @@ func TestMain(m *testing.M) {
 
 // TestScripts runs every scenario in testdata/script, each in its own HOME.
 func TestScripts(t *testing.T) {
+	sink := mailtest.Start(t)
 	testscript.Run(t, testscript.Params{
 		Dir:                 filepath.Join("..", "..", "testdata", "script"),
 		UpdateScripts:       *update,
 		RequireExplicitExec: false,
-		Setup:               setupScript,
+		Setup: func(env *testscript.Env) error {
+			env.Setenv("SINK_HOST", sink.Host())
+			env.Setenv("SINK_PORT", strconv.Itoa(sink.Port()))
+			return setupScript(env)
+		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"mailtoken": cmdMailToken,
 			"field":     cmdField,
@@ -41,6 +47,7 @@ func TestScripts(t *testing.T) {
 			"filemode":  cmdFileMode,
 			"exits":     cmdExits,
 			"mailfile":  cmdMailFile,
+			"sinkmail":  func(ts *testscript.TestScript, neg bool, args []string) { cmdSinkMail(ts, neg, args, sink) },
 		},
 	})
 }
@@ -218,4 +225,31 @@ func outbox(ts *testscript.TestScript) []string {
 	}
 	sort.SliceStable(files, func(i, j int) bool { return mtime[files[i]] < mtime[files[j]] })
 	return files
+}
+
+// cmdSinkMail writes the newest message the test SMTP server got for an address to a file,
+// headers and decoded text: sinkmail ADDRESS FILE. Scripts run in parallel and share the
+// server, so each uses addresses of its own.
+func cmdSinkMail(ts *testscript.TestScript, neg bool, args []string, sink *mailtest.Sink) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: sinkmail ADDRESS FILE")
+	}
+	msgs := sink.Messages()
+	for i := len(msgs) - 1; i >= 0; i-- {
+		m := msgs[i]
+		for _, to := range m.To {
+			if !strings.EqualFold(to, args[0]) {
+				continue
+			}
+			if neg {
+				ts.Fatalf("the sink has mail for %s", args[0])
+			}
+			text := fmt.Sprintf("From: %s\nTo: %s\nSubject: %s\n\n%s", m.From, to, m.Subject, m.Text)
+			ts.Check(os.WriteFile(ts.MkAbs(args[1]), []byte(text), 0o644))
+			return
+		}
+	}
+	if !neg {
+		ts.Fatalf("the sink has no mail for %s (%d messages)", args[0], len(msgs))
+	}
 }
