@@ -2,10 +2,12 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,28 +19,60 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/wk-tools/wk/internal/cli"
+	"github.com/wk-tools/wk/internal/mail"
 	"github.com/wk-tools/wk/internal/mail/mailtest"
+	"github.com/wk-tools/wk/internal/server"
+	"github.com/wk-tools/wk/internal/store"
 )
 
 var update = flag.Bool("update", false, "rewrite the expected output in testdata/script")
 
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"wk": func() { os.Exit(cli.Main()) },
+		"wk": func() {
+			// In remote mode the scenario's server publishes the store that `wk init`
+			// makes, and init only ever makes a local store.
+			if os.Getenv("WK_TEST_REMOTE") != "" && len(os.Args) > 1 && os.Args[1] == "init" {
+				os.Unsetenv("WK_URL")
+			}
+			os.Exit(cli.Main())
+		},
 	})
 }
 
-// TestScripts runs every scenario in testdata/script, each in its own HOME.
+// TestScripts runs every scenario in testdata/script against the local store, each in its
+// own HOME.
 func TestScripts(t *testing.T) {
+	runScripts(t, false)
+}
+
+// TestScriptsRemote runs the same scenarios through WK_URL against a `wk serve` server of
+// their own, which publishes the scenario's store. [remote] marks what differs.
+func TestScriptsRemote(t *testing.T) {
+	runScripts(t, true)
+}
+
+func runScripts(t *testing.T, remote bool) {
 	sink := mailtest.Start(t)
 	testscript.Run(t, testscript.Params{
-		Dir:                 filepath.Join("..", "..", "testdata", "script"),
-		UpdateScripts:       *update,
-		RequireExplicitExec: false,
+		Dir:           filepath.Join("..", "..", "testdata", "script"),
+		UpdateScripts: *update,
+		Condition: func(cond string) (bool, error) {
+			if cond == "remote" {
+				return remote, nil
+			}
+			return false, fmt.Errorf("unknown condition %q", cond)
+		},
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("SINK_HOST", sink.Host())
 			env.Setenv("SINK_PORT", strconv.Itoa(sink.Port()))
-			return setupScript(env)
+			if err := setupScript(env); err != nil {
+				return err
+			}
+			if remote {
+				return startServer(env)
+			}
+			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"mailtoken": cmdMailToken,
@@ -61,6 +95,36 @@ func setupScript(env *testscript.Env) error {
 	env.Setenv("STORE", filepath.Join(home, ".local", "share", "wk", "wk.db"))
 	env.Setenv("CREDENTIALS", filepath.Join(home, ".config", "wk", "credentials.json"))
 	return os.MkdirAll(home, 0o755)
+}
+
+// startServer creates the scenario's store and serves it on a loopback port, with mail
+// going to the scenario's outbox, and points WK_URL at it.
+func startServer(env *testscript.Env) error {
+	ctx, cancel := context.WithCancel(context.Background())
+	db, err := store.Create(ctx, env.Getenv("STORE"))
+	if err != nil {
+		cancel()
+		return err
+	}
+	notifier := mail.New(mail.Config{OutboxDir: env.Getenv("OUTBOX")})
+	// The login rate limit has tests of its own; scenarios sign in many times.
+	srv := server.New(db, server.Config{Notifier: notifier, AuthBurst: 1000})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		cancel()
+		db.Close()
+		return err
+	}
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ctx, ln) }()
+	env.Defer(func() {
+		cancel()
+		<-done
+		db.Close()
+	})
+	env.Setenv("WK_URL", "http://"+ln.Addr().String())
+	env.Setenv("WK_TEST_REMOTE", "1")
+	return nil
 }
 
 // cmdMailToken finds the newest outbox mail whose subject contains WORD and sets VAR to the

@@ -17,8 +17,10 @@ import (
 	"github.com/wk-tools/wk/internal/cli/cmdutil"
 	"github.com/wk-tools/wk/internal/cli/completion"
 	"github.com/wk-tools/wk/internal/cli/org"
+	"github.com/wk-tools/wk/internal/cli/passkey"
 	"github.com/wk-tools/wk/internal/cli/password"
 	"github.com/wk-tools/wk/internal/cli/profile"
+	"github.com/wk-tools/wk/internal/cli/serve"
 	"github.com/wk-tools/wk/internal/cli/sessions"
 	"github.com/wk-tools/wk/internal/cli/token"
 	"github.com/wk-tools/wk/internal/cli/version"
@@ -94,13 +96,14 @@ WEBKNOSSOS HTTP API (set WK_URL or --server).`,
 	for _, c := range []*cobra.Command{
 		auth.NewCmdLogin(f, nil), auth.NewCmdLogout(f, nil), auth.NewCmdStatus(f, nil),
 		profile.NewCmdProfile(f), org.NewCmdOrg(f), password.NewCmdPassword(f),
-		sessions.NewCmdSessions(f), token.NewCmdToken(f),
+		sessions.NewCmdSessions(f), token.NewCmdToken(f), passkey.NewCmdPasskey(f),
 	} {
 		c.GroupID = "account"
 		root.AddCommand(c)
 	}
 	for _, c := range []*cobra.Command{
-		auth.NewCmdInit(f, nil), completion.NewCmdCompletion(f), version.NewCmdVersion(f),
+		auth.NewCmdInit(f, nil), serve.NewCmdServe(f, nil), completion.NewCmdCompletion(f),
+		version.NewCmdVersion(f),
 	} {
 		c.GroupID = "setup"
 		root.AddCommand(c)

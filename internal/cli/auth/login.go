@@ -3,11 +3,14 @@ package auth
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/wk-tools/wk/internal/account"
 	"github.com/wk-tools/wk/internal/cli/cmdutil"
+	"github.com/wk-tools/wk/internal/cli/passkey"
+	handoff "github.com/wk-tools/wk/internal/passkey"
 )
 
 // LoginOptions are the inputs of `wk login`.
@@ -16,28 +19,48 @@ type LoginOptions struct {
 	Email         string
 	PasswordStdin bool
 	WithToken     bool
-	JSON          bool
+	// Passkey signs in through a browser page with a passkey instead of a password.
+	Passkey bool
+	// NoBrowser prints the passkey page's address instead of opening a browser.
+	NoBrowser bool
+	// PasskeyTimeout is how long the passkey page waits; zero means
+	// [account.CeremonyTimeout]. Tests shorten it; there is no flag.
+	PasskeyTimeout time.Duration
+	JSON           bool
 }
 
 // NewCmdLogin returns `wk login`. runF replaces the run function in tests.
 func NewCmdLogin(f *cmdutil.Factory, runF func(context.Context, *LoginOptions) error) *cobra.Command {
 	opts := &LoginOptions{F: f}
 	cmd := &cobra.Command{
-		Use:   "login [--email EMAIL] [--password-stdin | --with-token]",
+		Use:   "login [--email EMAIL] [--password-stdin | --with-token | --passkey [--no-browser]]",
 		Short: "Sign in and keep the session in the credentials file",
 		Long: `Sign in with your email and password, and keep the new session's secret in the
 credentials file ($XDG_CONFIG_HOME/wk/credentials.json, mode 0600).
 
 On a terminal wk asks for what is missing. Scripts pass the password on stdin with
 --password-stdin, or an API token with --with-token; a session opened with a token ends
-when that token is revoked.`,
+when that token is revoked.
+
+With --passkey no email is typed: wk serves a one-time page on http://localhost and
+opens it in your browser, where you pick a passkey added with 'wk passkey register'.
+With --no-browser, or when no browser can be opened, wk prints the page's address on
+stderr as "Open this page to continue: URL". If no passkey signs in within two minutes,
+wk exits 4.`,
 		Example: `  wk login --email ada@example.com
   printf '%s\n' "$PASSWORD" | wk login --email ada@example.com --password-stdin
-  printf '%s\n' "$WK_API_TOKEN" | wk login --with-token`,
+  printf '%s\n' "$WK_API_TOKEN" | wk login --with-token
+  wk login --passkey`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if opts.WithToken && (opts.PasswordStdin || opts.Email != "") {
 				return cmdutil.Usagef("--with-token reads a token, not an email or password: drop --email and --password-stdin")
+			}
+			if opts.Passkey && (opts.WithToken || opts.PasswordStdin || opts.Email != "") {
+				return cmdutil.Usagef("--passkey signs in without an email, password or token: drop --email, --password-stdin and --with-token")
+			}
+			if opts.NoBrowser && !opts.Passkey {
+				return cmdutil.Usagef("--no-browser only applies to --passkey")
 			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
@@ -49,6 +72,8 @@ when that token is revoked.`,
 	fl.StringVar(&opts.Email, "email", "", "your email address (asked for on a terminal)")
 	fl.BoolVar(&opts.PasswordStdin, "password-stdin", false, "read the password from the first line of stdin")
 	fl.BoolVar(&opts.WithToken, "with-token", false, "read an API token from stdin instead of a password")
+	fl.BoolVar(&opts.Passkey, "passkey", false, "sign in with a passkey through a browser page")
+	fl.BoolVar(&opts.NoBrowser, "no-browser", false, "with --passkey, print the page's address instead of opening a browser")
 	fl.BoolVar(&opts.JSON, "json", false, "print the signed-in user as JSON")
 	return cmd
 }
@@ -62,13 +87,16 @@ func loginRun(ctx context.Context, opts *LoginOptions) error {
 	defer b.Close()
 
 	var res *account.LoginResult
-	if opts.WithToken {
+	switch {
+	case opts.Passkey:
+		res, err = passkeyLogin(ctx, f, b, opts)
+	case opts.WithToken:
 		tok, terr := readToken(f)
 		if terr != nil {
 			return terr
 		}
 		res, err = b.LoginWithToken(ctx, tok)
-	} else {
+	default:
 		email, password, cerr := loginCredentials(f, opts)
 		if cerr != nil {
 			return cerr
@@ -84,6 +112,21 @@ func loginRun(ctx context.Context, opts *LoginOptions) error {
 		return err
 	}
 	return reportLogin(f, res.User, opts.JSON)
+}
+
+// passkeyLogin signs in through the passkey hand-off page.
+func passkeyLogin(ctx context.Context, f *cmdutil.Factory, b account.Backend, opts *LoginOptions) (*account.LoginResult, error) {
+	pb, err := passkey.Backend(b)
+	if err != nil {
+		return nil, err
+	}
+	return passkey.RunCeremony(ctx, f, passkey.Ceremony[*account.LoginResult]{
+		Mode:      handoff.ModeLogin,
+		NoBrowser: opts.NoBrowser,
+		Timeout:   opts.PasskeyTimeout,
+		Begin:     pb.BeginPasskeyLogin,
+		Finish:    pb.FinishPasskeyLogin,
+	})
 }
 
 // loginCredentials gathers the email and password from flags, stdin or prompts.

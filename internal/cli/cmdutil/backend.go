@@ -17,7 +17,11 @@ func (f *Factory) openBackend(ctx context.Context, cfg *config.Config, cred acco
 	if cfg.IsRemote() {
 		return f.openRemote(ctx, cfg, cred)
 	}
-	db, err := store.Open(ctx, cfg.DBPath, store.Options{})
+	opts := store.Options{}
+	if cfg.Debug {
+		opts.Logger = f.debugLogger()
+	}
+	db, err := store.Open(ctx, cfg.DBPath, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -57,6 +61,10 @@ type ownedBackend struct {
 	account.Backend
 	close func() error
 }
+
+// Unwrap returns the store's backend, so callers can look for optional interfaces such
+// as [account.PasskeyBackend] on it.
+func (b *ownedBackend) Unwrap() account.Backend { return b.Backend }
 
 func (b *ownedBackend) Close() error {
 	err := b.Backend.Close()
