@@ -1,0 +1,179 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/wk-tools/wk/internal/account"
+)
+
+// loadUser reads a user and their teams in one snapshot.
+func (b *backend) loadUser(ctx context.Context, id string) (*account.User, error) {
+	var u *account.User
+	err := b.db.read(ctx, func(tx *sql.Tx) error {
+		var err error
+		u, err = scanUser(tx.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users u
+			WHERE u.id = ?`, id))
+		if errors.Is(err, sql.ErrNoRows) {
+			return account.Errorf(account.ErrNotFound, "no user %s", id)
+		}
+		if err != nil {
+			return fmt.Errorf("read user: %w", err)
+		}
+		u.Teams, err = teams(ctx, tx, id)
+		return err
+	})
+	return u, err
+}
+
+// querier is what *sql.DB and *sql.Tx share for reads.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+func teams(ctx context.Context, q querier, userID string) ([]account.TeamMembership, error) {
+	rows, err := q.QueryContext(ctx, `SELECT t.id, t.name, m.is_team_manager
+		FROM team_members m JOIN teams t ON t.id = m.team WHERE m.user = ? ORDER BY t.name`, userID)
+	if err != nil {
+		return nil, fmt.Errorf("read teams: %w", err)
+	}
+	defer rows.Close()
+
+	var out []account.TeamMembership
+	for rows.Next() {
+		var m account.TeamMembership
+		if err := rows.Scan(&m.ID, &m.Name, &m.IsTeamManager); err != nil {
+			return nil, fmt.Errorf("read teams: %w", err)
+		}
+		out = append(out, m)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read teams: %w", err)
+	}
+	return out, nil
+}
+
+// CurrentUser returns the caller with their teams.
+func (b *backend) CurrentUser(ctx context.Context) (*account.User, error) {
+	c, err := b.authenticate(ctx)
+	if err != nil {
+		return nil, err
+	}
+	u := c.user
+	if u.Teams, err = teams(ctx, b.db.sql, u.ID); err != nil {
+		return nil, err
+	}
+	return &u, nil
+}
+
+// Organization returns the caller's organization and its owner.
+func (b *backend) Organization(ctx context.Context) (*account.Organization, error) {
+	c, err := b.authenticate(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var o account.Organization
+	var created int64
+	var first, last, email sql.NullString
+	err = b.db.sql.QueryRowContext(ctx, `SELECT o.id, o.name, o.created,
+		u.first_name, u.last_name, u.email
+		FROM organizations o LEFT JOIN users u
+		ON u.id = (SELECT id FROM users WHERE organization = o.id AND is_organization_owner = 1
+			ORDER BY created, id LIMIT 1)
+		WHERE o.id = ?`, c.user.Organization).Scan(&o.ID, &o.Name, &created, &first, &last, &email)
+	if err != nil {
+		return nil, fmt.Errorf("read organization: %w", err)
+	}
+	o.Created = fromMS(created)
+	o.OwnerName = strings.TrimSpace(first.String + " " + last.String)
+	o.OwnerEmail = email.String
+	return &o, nil
+}
+
+// SetName changes the caller's first and last name.
+func (b *backend) SetName(ctx context.Context, first, last string) (*account.User, error) {
+	first, err := account.CheckName("first name", first)
+	if err != nil {
+		return nil, err
+	}
+	last, err = account.CheckName("last name", last)
+	if err != nil {
+		return nil, err
+	}
+	return b.update(ctx, "set name", `UPDATE users SET first_name = ?, last_name = ? WHERE id = ?`,
+		first, last)
+}
+
+// SetTheme stores the caller's theme.
+func (b *backend) SetTheme(ctx context.Context, theme account.Theme) (*account.User, error) {
+	t, err := account.ParseTheme(string(theme))
+	if err != nil {
+		return nil, err
+	}
+	return b.update(ctx, "set theme", `UPDATE users SET selected_theme = ? WHERE id = ?`, string(t))
+}
+
+// update authenticates, runs one UPDATE of the caller's row with args and the caller's
+// id as its last parameter, and returns the user as changed.
+func (b *backend) update(ctx context.Context, action, query string, args ...any) (*account.User, error) {
+	c, err := b.authenticate(ctx)
+	if err != nil {
+		return nil, err
+	}
+	err = b.db.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, query, append(args, c.user.ID)...); err != nil {
+			return fmt.Errorf("%s: %w", action, err)
+		}
+		return audit(ctx, tx, b.now(), c.user.ID, c.user.ID, strings.ReplaceAll(action, " ", "-"), "")
+	})
+	if err != nil {
+		return nil, err
+	}
+	return b.loadUser(ctx, c.user.ID)
+}
+
+// SetEmail changes the caller's address after checking their password. The new address
+// is not verified yet; a notice goes to the old one.
+func (b *backend) SetEmail(ctx context.Context, email, password string) (*account.User, error) {
+	addr, err := account.CheckEmail(email)
+	if err != nil {
+		return nil, err
+	}
+	c, err := b.authenticate(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if addr == c.user.Email {
+		return nil, account.Errorf(account.ErrInvalid, "%s is already your email address", addr)
+	}
+	if err := b.checkCurrentPassword(ctx, c, password); err != nil {
+		return nil, err
+	}
+
+	err = b.db.tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE users SET email = ?, is_email_verified = 0
+			WHERE id = ?`, addr, c.user.ID)
+		if isConstraint(err) {
+			return &account.Error{Kind: account.ErrConflict,
+				Msg: "an account with this email address already exists"}
+		}
+		if err != nil {
+			return fmt.Errorf("set email: %w", err)
+		}
+		return audit(ctx, tx, b.now(), c.user.ID, c.user.ID, "set-email", "")
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	u, err := b.loadUser(ctx, c.user.ID)
+	if err != nil {
+		return nil, err
+	}
+	n := noticeFor(account.NoticeEmailChanged, &c.user, c.orgName)
+	n.NewEmail = addr
+	return u, b.notify(ctx, n)
+}
