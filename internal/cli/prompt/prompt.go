@@ -169,7 +169,7 @@ func (p *huhPrompter) runAccessible(field huh.Field, secret bool, check func() e
 
 	field.Init()
 	field.Focus()
-	err := field.WithAccessible(true).RunAccessible(p.out, in)
+	err := field.RunAccessible(p.out, in)
 	fmt.Fprintln(p.out)
 	switch {
 	case errors.Is(err, io.EOF):
