@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/spf13/cobra"
 
 	"github.com/wk-tools/wk/internal/account"
 	"github.com/wk-tools/wk/internal/cli"
@@ -577,5 +578,39 @@ func TestRegisterExpires(t *testing.T) {
 	}
 	if list, _ := e.pk.Passkeys(context.Background()); len(list) != 0 {
 		t.Errorf("expired registration stored %d passkeys", len(list))
+	}
+}
+
+// TestNewCmds checks that flags and arguments reach the options.
+func TestNewCmds(t *testing.T) {
+	tests := []struct {
+		name string
+		cmd  func(*cmdutil.Factory, func(context.Context, *passkey.Options) error) *cobra.Command
+		args []string
+		want passkey.Options
+	}{
+		{"register", passkey.NewCmdRegister, []string{"--name", "laptop", "--no-browser", "--json"},
+			passkey.Options{Name: "laptop", NoBrowser: true, JSON: true}},
+		{"list", passkey.NewCmdList, []string{"--json"}, passkey.Options{JSON: true}},
+		{"rename", passkey.NewCmdRename, []string{"old", "new name"}, passkey.Options{Key: "old", NewName: "new name"}},
+		{"delete", passkey.NewCmdDelete, []string{"-y", "laptop"}, passkey.Options{Key: "laptop", Yes: true}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got *passkey.Options
+			cmd := tt.cmd(&cmdutil.Factory{}, func(_ context.Context, o *passkey.Options) error {
+				got = o
+				return nil
+			})
+			cmd.SetArgs(tt.args)
+			cmd.SetOut(io.Discard)
+			if err := cmd.Execute(); err != nil {
+				t.Fatalf("%s %v: %v", tt.name, tt.args, err)
+			}
+			got.F = nil
+			if diff := cmp.Diff(tt.want, *got); diff != "" {
+				t.Errorf("%s %v options (-want +got):\n%s", tt.name, tt.args, diff)
+			}
+		})
 	}
 }
