@@ -141,8 +141,15 @@ func changeRun(ctx context.Context, opts *Options) error {
 	if opts.JSON {
 		return cmdutil.WriteJSON(f.IO.Out, map[string]int{"sessionsEnded": ended})
 	}
+	pal := f.Palette()
+	if ended < 0 {
+		// Plain WEBKNOSSOS leaves other sessions alone and does not say so.
+		fmt.Fprintf(f.IO.ErrOut, "%s Password changed. The server does not end other sessions: run `wk sessions logout-all` to end them.\n",
+			pal.Success("✓"))
+		return nil
+	}
 	fmt.Fprintf(f.IO.ErrOut, "%s Password changed; %s ended, this one stays.\n",
-		f.Palette().Success("✓"), sessions(ended, "other session"))
+		pal.Success("✓"), sessions(ended, "other session"))
 	return nil
 }
 

@@ -176,7 +176,11 @@ func logoutAllRun(ctx context.Context, opts *Options) error {
 		return cmdutil.WriteJSON(f.IO.Out, map[string]any{"sessionsEnded": ended, "tokenRevoked": opts.RevokeToken})
 	}
 	pal := f.Palette()
-	fmt.Fprintf(f.IO.ErrOut, "%s Ended %s on every device, this one too.\n", pal.Success("✓"), plural(ended))
+	if ended < 0 {
+		fmt.Fprintf(f.IO.ErrOut, "%s Ended every session on every device, this one too.\n", pal.Success("✓"))
+	} else {
+		fmt.Fprintf(f.IO.ErrOut, "%s Ended %s on every device, this one too.\n", pal.Success("✓"), plural(ended))
+	}
 	if opts.RevokeToken {
 		fmt.Fprintln(f.IO.ErrOut, "Your API token was revoked as well; `wk token show` makes a new one after you sign in.")
 	} else {
