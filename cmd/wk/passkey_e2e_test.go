@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -69,6 +71,99 @@ func TestPasskeyBrowserEndToEnd(t *testing.T) {
 	w.json(&keys, "passkey", "list", "--json")
 	if len(keys) != 1 || keys[0].ID != added.ID || keys[0].LastUsed.IsZero() {
 		t.Errorf("passkeys after login = %+v, want %s with a last use", keys, added.ID)
+	}
+}
+
+// TestPasskeyServerPagesEndToEnd runs `wk serve` with --public-url http://localhost:PORT
+// and registers and signs in through the server's own passkey pages with WK_URL set,
+// while e2e/passkey.mjs plays the person in headless Chromium. It needs what
+// TestPasskeyBrowserEndToEnd needs.
+func TestPasskeyServerPagesEndToEnd(t *testing.T) {
+	node, chromium, e2e := e2eParts(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+
+	bin := filepath.Join(t.TempDir(), "wk")
+	build := exec.CommandContext(ctx, "go", "build", "-o", bin, ".")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	local := &wkRunner{t: t, ctx: ctx, bin: bin, env: isolatedEnv(t.TempDir())}
+	local.ok("correct horse battery\n", "init", "--org", "Lab", "--email", "ada@example.com",
+		"--name", "Ada Lovelace", "--password-stdin")
+
+	base := startServe(t, ctx, local)
+	w := &wkRunner{t: t, ctx: ctx, bin: bin, env: append(isolatedEnv(t.TempDir()), "WK_URL="+base)}
+	w.ok("correct horse battery\n", "login", "--email", "ada@example.com", "--password-stdin")
+
+	drv := startDriver(t, ctx, node, chromium, e2e)
+	out := w.ceremony(drv, "passkey", "register", "--name", "Server key", "--no-browser", "--json")
+	var added account.Passkey
+	if err := json.Unmarshal(out, &added); err != nil {
+		t.Fatalf("register printed %q: %v", out, err)
+	}
+	if added.Name != "Server key" || added.Authenticator != "Chromium virtual authenticator" {
+		t.Errorf("registered %+v, want Server key from the Chromium virtual authenticator", added)
+	}
+
+	w.ok("", "logout")
+	w.ceremony(drv, "login", "--passkey", "--no-browser")
+	drv.close()
+
+	var sessions []account.Session
+	w.json(&sessions, "sessions", "list", "--json")
+	var current []string
+	for _, s := range sessions {
+		if s.Current {
+			current = append(current, s.OpenedWith)
+		}
+	}
+	if len(current) != 1 || current[0] != account.OpenedWithPasskey {
+		t.Errorf("current session opened with %v, want passkey (sessions %+v)", current, sessions)
+	}
+	var keys []account.Passkey
+	w.json(&keys, "passkey", "list", "--json")
+	if len(keys) != 1 || keys[0].ID != added.ID || keys[0].LastUsed.IsZero() {
+		t.Errorf("passkeys after login = %+v, want %s with a last use", keys, added.ID)
+	}
+}
+
+// startServe runs `wk serve` on a free loopback port with its public URL at
+// http://localhost:PORT, waits until it answers, and stops it when the test ends.
+func startServe(t *testing.T, ctx context.Context, w *wkRunner) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+
+	base := fmt.Sprintf("http://localhost:%d", port)
+	var logs lockedBuffer
+	cmd := w.command("", "serve", "--listen", fmt.Sprintf("127.0.0.1:%d", port), "--public-url", base)
+	cmd.Stderr = &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(os.Interrupt)
+		_ = cmd.Wait()
+		if t.Failed() {
+			t.Logf("wk serve log:\n%s", logs.String())
+		}
+	})
+
+	for i := 0; ; i++ {
+		resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/healthz", port))
+		if err == nil {
+			resp.Body.Close()
+			return base
+		}
+		if i == 100 || ctx.Err() != nil {
+			t.Fatalf("wk serve did not answer: %v\n%s", err, logs.String())
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
 

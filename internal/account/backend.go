@@ -62,4 +62,9 @@ type Backend interface {
 
 	// Close releases what the backend holds.
 	Close() error
+
+	// AdminBackend is the administration of the caller's organization.
+	AdminBackend
+	// PasskeyBackend manages the caller's passkeys and signs in with them.
+	PasskeyBackend
 }

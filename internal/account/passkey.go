@@ -60,8 +60,9 @@ type RelyingParty struct {
 	Origins []string `json:"origins"`
 }
 
-// PasskeyBackend manages the caller's passkeys and logs in with them. A [Backend]
-// that supports passkeys implements it too; find out with a type assertion.
+// PasskeyBackend manages the caller's passkeys and logs in with them. Every [Backend]
+// embeds it; a server without passkeys answers its calls with ErrUnsupported or
+// ErrInvalid.
 //
 // The rp argument of the Begin calls is what the caller's hand-off page can offer. The
 // local store binds the ceremony to it; a remote server uses its own relying party and
@@ -115,4 +116,40 @@ func CheckPasskeyName(name string) (string, error) {
 		}
 	}
 	return n, nil
+}
+
+// Passkey page modes: what a [PasskeyPage] does.
+const (
+	PasskeyPageRegister = "register"
+	PasskeyPageLogin    = "login"
+)
+
+// PasskeyPages is implemented by a backend whose passkey ceremonies must run in a page
+// at the server's own origin, because the server is the relying party: the remote
+// backend against `wk serve`. The CLI opens the page and waits for it instead of
+// serving a loopback page of its own.
+type PasskeyPages interface {
+	// StartPasskeyPage asks the server for a one-time page: mode is PasskeyPageRegister
+	// (needs a credential; name is the new passkey's name, checked with
+	// [CheckPasskeyName]) or PasskeyPageLogin (no credential; name is ignored). A server
+	// without such pages answers ErrUnsupported.
+	StartPasskeyPage(ctx context.Context, mode, name string) (*PasskeyPage, error)
+}
+
+// PasskeyPage is a started one-time page. A person opens URL in a browser before
+// Expires; Wait polls the server until the ceremony is done.
+type PasskeyPage struct {
+	URL     string
+	Expires Timestamp
+	// Wait blocks until the page's ceremony is done, ctx ends or the page expires. For
+	// a registration the result has Passkey set, for a login Login. An expired page is
+	// ErrNotFound for a registration and ErrUnauthenticated for a login.
+	Wait func(ctx context.Context) (*PasskeyPageResult, error)
+}
+
+// PasskeyPageResult is what a finished [PasskeyPage] produced: the new passkey of a
+// registration, or the session of a login.
+type PasskeyPageResult struct {
+	Passkey *Passkey
+	Login   *LoginResult
 }

@@ -22,7 +22,9 @@ import (
 	"github.com/wk-tools/wk/internal/cli/profile"
 	"github.com/wk-tools/wk/internal/cli/serve"
 	"github.com/wk-tools/wk/internal/cli/sessions"
+	"github.com/wk-tools/wk/internal/cli/team"
 	"github.com/wk-tools/wk/internal/cli/token"
+	"github.com/wk-tools/wk/internal/cli/user"
 	"github.com/wk-tools/wk/internal/cli/version"
 )
 
@@ -92,6 +94,7 @@ WEBKNOSSOS HTTP API (set WK_URL or --server).`,
 	f.Flags = pf
 
 	root.AddGroup(&cobra.Group{ID: "account", Title: "Your account:"},
+		&cobra.Group{ID: "admin", Title: "Organization administration:"},
 		&cobra.Group{ID: "setup", Title: "Setup and other commands:"})
 	for _, c := range []*cobra.Command{
 		auth.NewCmdLogin(f, nil), auth.NewCmdLogout(f, nil), auth.NewCmdStatus(f, nil),
@@ -99,6 +102,10 @@ WEBKNOSSOS HTTP API (set WK_URL or --server).`,
 		sessions.NewCmdSessions(f), token.NewCmdToken(f), passkey.NewCmdPasskey(f),
 	} {
 		c.GroupID = "account"
+		root.AddCommand(c)
+	}
+	for _, c := range []*cobra.Command{user.NewCmdUser(f), team.NewCmdTeam(f)} {
+		c.GroupID = "admin"
 		root.AddCommand(c)
 	}
 	for _, c := range []*cobra.Command{

@@ -147,6 +147,8 @@ type request struct {
 	cred *account.Credential
 	// anonymous sends no credential at all.
 	anonymous bool
+	// header is added to the request, such as a ceremony cookie or a poll secret.
+	header http.Header
 }
 
 // response is a 2xx answer.
@@ -190,6 +192,9 @@ func (c *Client) send(ctx context.Context, rq request) (*response, error) {
 	req.Header.Set("Accept", "application/json")
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	for k, vs := range rq.header {
+		req.Header[k] = vs
 	}
 	if !rq.anonymous {
 		cred := c.opts.Credential

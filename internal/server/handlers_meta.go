@@ -27,8 +27,7 @@ func (s *Server) buildInfo(w http.ResponseWriter, r *http.Request) {
 // features answers the feature flags WEBKNOSSOS clients read and the wk extensions.
 func (s *Server) features(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{
-		// TODO(wk): turn passkeysEnabled on when the passkey routes are served.
-		"passkeysEnabled":      false,
+		"passkeysEnabled":      s.passkeysOn,
 		"openIdConnectEnabled": false,
 		"wkExtensions":         extensions,
 	})

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"net/http"
@@ -198,27 +199,30 @@ func orgJSON(o *account.Organization) organizationJSON {
 	return out
 }
 
-// organization answers the caller's organization when id is theirs. Others, and
-// callers without a credential, get 404 as WEBKNOSSOS gives for hidden ones.
-//
-// TODO(wk): WEBKNOSSOS shows an organization's public fields without login; the
-// account.Backend has no lookup by id for that yet.
+// organization answers organization id to anyone, as WEBKNOSSOS's UserAwareAction
+// does: a member gets the organization with its owner's email; everyone else, with no
+// credential, an ended one or from another organization, gets the public fields.
 func (s *Server) organization(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
-	notFound := account.Errorf(account.ErrNotFound, "%s", fmt.Sprintf(
-		"Organization %q could not be found or accessed.", id))
-	if credentialFrom(r).IsZero() {
-		s.writeError(w, r, notFound)
-		return
+	if !credentialFrom(r).IsZero() {
+		org, err := s.backend(r).Organization(r.Context())
+		switch {
+		case err == nil && org.ID == id:
+			writeJSON(w, http.StatusOK, orgJSON(org))
+			return
+		case err != nil && !errors.Is(err, account.ErrUnauthenticated):
+			s.writeError(w, r, err)
+			return
+		}
 	}
 
-	org, err := s.backend(r).Organization(r.Context())
+	org, err := s.db.PublicOrganization(r.Context(), id)
+	if errors.Is(err, account.ErrNotFound) {
+		err = account.Errorf(account.ErrNotFound, "%s", fmt.Sprintf(
+			"Organization %q could not be found or accessed.", id))
+	}
 	if err != nil {
 		s.writeError(w, r, err)
-		return
-	}
-	if org.ID != id {
-		s.writeError(w, r, notFound)
 		return
 	}
 	writeJSON(w, http.StatusOK, orgJSON(org))

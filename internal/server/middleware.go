@@ -64,10 +64,13 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 		if sw.status >= 500 {
 			level = slog.LevelError
 		}
+		if !s.log.Enabled(r.Context(), level) {
+			return
+		}
 		s.log.LogAttrs(r.Context(), level, "request",
 			slog.String("method", r.Method), slog.String("path", r.URL.Path),
 			slog.Int("status", sw.status), slog.Duration("duration", time.Since(start)),
-			slog.String("client", clientKey(r)))
+			slog.String("client", s.client(r)))
 	})
 }
 

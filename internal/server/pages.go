@@ -7,15 +7,16 @@ import (
 )
 
 // pageFS holds the HTML pages and their assets. They load nothing from other origins.
-// Passkey ceremony pages come with the passkey work and go here too.
+// The passkey pages (passkey.html, passkey.js) are served by handlers_passkey.go.
 //
 //go:embed pages
 var pageFS embed.FS
 
 // assetTypes are the files /auth/assets/ may serve, with their content types.
 var assetTypes = map[string]string{
-	"reset.js": "text/javascript; charset=utf-8",
-	"wk.css":   "text/css; charset=utf-8",
+	"reset.js":   "text/javascript; charset=utf-8",
+	"passkey.js": "text/javascript; charset=utf-8",
+	"wk.css":     "text/css; charset=utf-8",
 }
 
 // resetPage serves the form a reset mail links to. The token stays in the query string,

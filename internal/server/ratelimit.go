@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"strings"
 	"sync"
 	"time"
 )
@@ -72,21 +73,27 @@ func (l *limiter) sweep(now time.Time) {
 	l.lastSweep = now
 }
 
-// clientKey is the rate-limit key of a request: its IPv4 address, or the /64 network of
-// an IPv6 address, since one host usually owns a whole /64.
-//
-// TODO(wk): behind a reverse proxy every client shares the proxy's address; add a
-// trusted-proxy setting that reads X-Forwarded-For.
+// clientKey is the rate-limit key of a request's connection: its IPv4 address, or the
+// /64 network of an IPv6 address, since one host usually owns a whole /64.
 func clientKey(r *http.Request) string {
+	addr, host, ok := remoteAddr(r)
+	if !ok {
+		return host
+	}
+	return keyOf(addr)
+}
+
+// remoteAddr parses the connection's address; host is its text without the port.
+func remoteAddr(r *http.Request) (addr netip.Addr, host string, ok bool) {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		host = r.RemoteAddr
 	}
-	addr, err := netip.ParseAddr(host)
-	if err != nil {
-		return host
-	}
-	addr = addr.Unmap()
+	addr, err = netip.ParseAddr(host)
+	return addr.Unmap(), host, err == nil
+}
+
+func keyOf(addr netip.Addr) string {
 	if addr.Is6() {
 		p, _ := addr.Prefix(64)
 		return p.String()
@@ -94,11 +101,55 @@ func clientKey(r *http.Request) string {
 	return addr.String()
 }
 
+// client is the rate-limit and log key of the client behind a request. Without
+// Config.TrustedProxies it is clientKey. A request from a trusted proxy is put on the
+// client its X-Forwarded-For names: the nearest hop, read from the right, that is not
+// itself a trusted proxy. Hops further left could be made up by that client, so they
+// are never read; an unparsable hop counts as the proxy that added it.
+func (s *Server) client(r *http.Request) string {
+	addr, _, ok := remoteAddr(r)
+	if !ok || !s.trusted(addr) {
+		return clientKey(r)
+	}
+	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+	for i := len(hops) - 1; i >= 0; i-- {
+		hop, err := parseHop(hops[i])
+		if err != nil {
+			break
+		}
+		addr = hop
+		if !s.trusted(hop) {
+			break
+		}
+	}
+	return keyOf(addr)
+}
+
+// trusted reports whether addr is one of Config.TrustedProxies.
+func (s *Server) trusted(addr netip.Addr) bool {
+	for _, p := range s.cfg.TrustedProxies {
+		if p.Contains(addr) {
+			return true
+		}
+	}
+	return false
+}
+
+// parseHop reads one X-Forwarded-For entry: an address, maybe with a port.
+func parseHop(hop string) (netip.Addr, error) {
+	hop = strings.TrimSpace(hop)
+	if ap, err := netip.ParseAddrPort(hop); err == nil {
+		return ap.Addr().Unmap(), nil
+	}
+	addr, err := netip.ParseAddr(hop)
+	return addr.Unmap(), err
+}
+
 // limited wraps a handler that checks a secret (a password, a reset token) so that one
 // address cannot try many: beyond the bucket it answers 429 with Retry-After.
 func (s *Server) limited(next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if ok, wait := s.limiter.allow(clientKey(r)); !ok {
+		if ok, wait := s.limiter.allow(s.client(r)); !ok {
 			setRetryAfter(w, wait)
 			writeMessage(w, http.StatusTooManyRequests, msgTooManyTries+" Try again later.")
 			return

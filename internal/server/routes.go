@@ -4,9 +4,10 @@ package server
 // webknossos-api.md) with the same paths, JSON field names and statuses, plus a few
 // extensions. Every /api/ route is also served under /api/v<N>/ for N from 5 to 14;
 // other versions answer 400. Errors are {"messages":[{"error":"<text>"}]}, with 401 for
-// a missing or bad credential, 403 forbidden, 404 not found, 400 invalid input or a
-// conflict (an email in use), 413 a body over the limit, 429 throttled (Retry-After
-// set), 501 not configured (no mail, so no password reset).
+// a missing or bad credential, 403 forbidden, 404 not found, 405 a method the path does
+// not have (Allow set), 400 invalid input or a conflict (an email in use), 413 a body
+// over the limit, 429 throttled (Retry-After set), 501 not configured (no mail, so no
+// password reset).
 //
 // WEBKNOSSOS routes:
 //
@@ -20,7 +21,16 @@ package server
 //	GET    /api/auth/token               → {id,prefix,created,lastUsed}, plus token when made now
 //	DELETE /api/auth/token               → {"messages":"Token was deleted."}
 //	GET    /api/user                     → the user object
-//	PATCH  /api/users/{id}               {firstName,lastName,email,password} → the user object
+//	PATCH  /api/users/{id}               {firstName,lastName,email,password} → the user object;
+//	                                     also isAdmin, isDatasetManager, isActive and teams
+//	                                     [{id,isTeamManager}] for administration → the user object
+//	GET    /api/users                    → [user] the caller may see (?isActive=true|false)
+//	GET    /api/users/{id}               → the user object
+//	GET    /api/teams                    → [{id,name,organization,members:[{userId,email,name,
+//	                                     isTeamManager}]}]
+//	POST   /api/teams                    {name} → the team
+//	DELETE /api/teams/{id}               → {"messages":[{"success":"Team was deleted."}]}
+//	PATCH  /api/organizations/{id}       {name} → the organization object
 //	PUT    /api/users/{id}/selectedTheme "auto"|"light"|"dark" → the user object
 //	GET    /api/organizations/{id}       → the organization object
 //	GET    /api/organizations            → [organization]; ?compact=true gives [{id,name}]
@@ -38,9 +48,42 @@ package server
 //	                            and Set-Cookie id for a new session opened with that token
 //	logoutEverywhereRevokeToken POST /api/auth/logoutEverywhere?revokeToken=true, {"ended":N}
 //	changePasswordEndsSessions  changePassword ends the caller's other sessions, {"ended":N}
+//	userCreate                  POST /api/users {email,firstName,lastName,role,teams:[name]}
+//	                            → the user object; an invitation mail goes out
+//	userLogoutEverywhere        POST /api/users/{id}/logoutEverywhere → {"ended":N}
+//	userSendReset               POST /api/users/{id}/sendReset → 200 empty
+//	userAudit                   GET /api/users/{id}/audit → [{at,actor,action,target,detail}]
+//	teamMembers                 POST /api/teams/{id}/members {user,isTeamManager} → the team;
+//	                            DELETE /api/teams/{id}/members/{user} → the team
+//	adminRefs                   a user {id} may be an email, a team {id} a team name
+//	passkeyRename               PATCH /api/auth/webauthn/keys/{id} {name} → the passkey
+//	passkeyLinks                one-time passkey pages for wk's command line:
+//	                            POST /api/auth/passkeyLinks {mode:"register",name} (signed in) or
+//	                            {mode:"login"} → {url,poll,expires}; the page at url posts
+//	                            {link} to /api/auth/passkeyLinks/begin → {mode,options,expires}
+//	                            and {link,key} to /api/auth/passkeyLinks/finish; the command
+//	                            polls GET /api/auth/passkeyLinks/status with X-Wk-Passkey-Poll:
+//	                            202 {done:false}, then 200 {done:true,passkey} or
+//	                            {done:true,user} with Set-Cookie id; 404 once expired or used
+//
+// Passkey routes (WEBKNOSSOS section 6), which answer 400 "Passkeys are only supported
+// with HTTPS." unless the public URL (or passkey origin) is https or http://localhost:
+//
+//	POST   /api/auth/webauthn/register/start    optional {name} → creation options and
+//	                                            cookie webauthn-registration
+//	POST   /api/auth/webauthn/register/finalize {name,key} → {"message":"Key registered
+//	                                            successfully", passkey}
+//	POST   /api/auth/webauthn/auth/start        → request options and cookie webauthn-session
+//	POST   /api/auth/webauthn/auth/finalize     {key} → the user object and Set-Cookie id;
+//	                                            401 "Passkey authentication failed."
+//	GET    /api/auth/webauthn/keys              → [{id,name,created,lastUsed,authenticator,
+//	                                            aaguid,backupEligible,backedUp}]
+//	DELETE /api/auth/webauthn/keys/{id}         → {}; an unknown id is 404 (WEBKNOSSOS: 200)
 //
 // Outside /api/: GET /healthz → "ok"; GET /auth/finishResetPassword?token=… → an HTML
-// form that posts to /api/auth/resetPassword.
+// form that posts to /api/auth/resetPassword; GET /auth/passkeys/register and
+// /auth/passkeys/login → the passkey pages, with ?link=… for a passkey link or else
+// with the browser's own session.
 //
 // Where WEBKNOSSOS is unsafe or surprising, wk serve differs on purpose:
 //   - Reset tokens are checked for their kind; an API token is not a reset token.
@@ -53,7 +96,8 @@ package server
 //   - Changing the password ends the caller's other sessions; a reset ends all of them.
 //   - Login answers the user object (WEBKNOSSOS: empty) and a wrong password is 401
 //     (WEBKNOSSOS: 400); ErrUnauthenticated is 401 everywhere.
-//   - Login, tokenLogin and the reset routes are rate-limited per client address.
+//   - Login, tokenLogin, the reset routes and passkey sign-in are rate-limited per
+//     client address.
 //   - Cookie-authenticated writes from another site are refused (403).
 
 import (
@@ -73,10 +117,11 @@ const (
 var extensions = []string{
 	"sessions", "tokenInfo", "tokenRotate", "tokenLogin",
 	"logoutEverywhereRevokeToken", "changePasswordEndsSessions",
+	"userCreate", "userLogoutEverywhere", "userSendReset", "userAudit", "teamMembers", "adminRefs",
+	"passkeyRename", "passkeyLinks",
 }
 
-// routes builds the mux. Passkey routes (/api/auth/webauthn/…) and their ceremony pages
-// come with the passkey work and belong in a routes_passkey.go beside this file.
+// routes builds the mux. The passkey routes and pages are in handlers_passkey.go.
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.healthz)
@@ -104,14 +149,14 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /api/auth/token/rotate", s.rotateToken)
 
 	mux.HandleFunc("GET /api/user", s.currentUser)
-	mux.HandleFunc("PATCH /api/users/{id}", s.updateUser)
+	mux.HandleFunc("PATCH /api/users/{id}", s.patchUser)
 	mux.HandleFunc("PUT /api/users/{id}/selectedTheme", s.selectTheme)
 	mux.HandleFunc("GET /api/organizations/{id}", s.organization)
 	mux.HandleFunc("GET /api/organizations", s.organizations)
+	s.adminRoutes(mux)
+	s.passkeyRoutes(mux)
 
-	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
-		writeMessage(w, http.StatusNotFound, msgNotFound)
-	})
+	mux.HandleFunc("/api/", s.apiFallback(mux))
 	return versioned(mux)
 }
 

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"time"
 
@@ -44,6 +45,11 @@ type Config struct {
 	Logger *slog.Logger
 	// Version is shown in GET /api/buildinfo. Default "dev".
 	Version string
+	// Passkey is the WebAuthn relying party of the passkey routes and pages. Its zero
+	// fields default to the host of PublicURL (ID), "wk" (Name) and the origin of
+	// PublicURL (Origins). Passkeys are on when every origin is https or
+	// http://localhost; otherwise the passkey routes answer 400.
+	Passkey account.RelyingParty
 
 	// MaxBodyBytes bounds a request body; larger ones answer 413. Default
 	// DefaultMaxBodyBytes (64 KiB).
@@ -53,6 +59,12 @@ type Config struct {
 	// one more every AuthRefill. Defaults DefaultAuthBurst (10) and DefaultAuthRefill (6s).
 	AuthBurst  int
 	AuthRefill time.Duration
+	// TrustedProxies are the addresses of reverse proxies in front of the server. A
+	// request from one of them counts, for those limits and the request log, as coming
+	// from the client its X-Forwarded-For header names: the nearest hop that is not a
+	// trusted proxy itself. From any other address the header is ignored, since a
+	// client may write anything there. Default: none, so the connection's address counts.
+	TrustedProxies []netip.Prefix
 
 	// The http.Server timeouts. Defaults: ReadHeader 5s, Read 15s, Write 30s, Idle 2m.
 	ReadHeaderTimeout time.Duration
@@ -77,6 +89,9 @@ type Server struct {
 	secure  bool
 	limiter *limiter
 	handler http.Handler
+	// rp is the completed Config.Passkey; passkeysOn reports whether it is usable.
+	rp         account.RelyingParty
+	passkeysOn bool
 }
 
 // New returns a server for db. The caller keeps ownership of db and closes it after the
@@ -88,6 +103,7 @@ func New(db *store.DB, cfg Config) *Server {
 		s.secure = true
 	}
 	s.limiter = newLimiter(cfg.AuthBurst, cfg.AuthRefill, cfg.Now)
+	s.rp, s.passkeysOn = relyingParty(cfg)
 	s.handler = s.middleware(s.routes())
 	return s
 }

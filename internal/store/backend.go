@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -150,48 +151,112 @@ func (b *backend) authenticate(ctx context.Context) (*caller, error) {
 		"unknown credential kind %q: run `wk login`", cred.Kind)
 }
 
-// The credential lookups, prepared once per DB because every authenticated call runs one.
+// teamsColumn is the teams of the user u as one JSON array of TeamMembership objects,
+// ordered by name as [teams] orders them, so that a user and their teams come in one
+// row and one snapshot.
+const teamsColumn = `(SELECT json_group_array(json_object('id', t.id, 'name', t.name,
+		'isTeamManager', json(iif(m.is_team_manager, 'true', 'false'))) ORDER BY t.name)
+	FROM team_members m JOIN teams t ON t.id = m.team WHERE m.user = u.id)`
+
+// The credential lookups and the user read, prepared once per DB on the read pool
+// because every authenticated call runs one. Each is a single statement, so it reads
+// one snapshot: a token revoked or a session ended before it started is not found.
 const (
-	sessionQuery = `SELECT ` + userColumns + `, o.name, s.id, s.token_id, s.last_used, s.expires
+	sessionQuery = `SELECT ` + userColumns + `, ` + teamsColumn + `, o.name, s.id, s.token_id,
+		s.last_used, s.expires
 		FROM sessions s JOIN users u ON u.id = s.user JOIN organizations o ON o.id = u.organization
 		WHERE s.hash = ?`
-	tokenQuery = `SELECT ` + userColumns + `, o.name, t.id, t.last_used
+	tokenQuery = `SELECT ` + userColumns + `, ` + teamsColumn + `, o.name, t.id, t.last_used
 		FROM api_tokens t JOIN users u ON u.id = t.user JOIN organizations o ON o.id = u.organization
 		WHERE t.hash = ? AND t.revoked IS NULL`
+	userQuery = `SELECT ` + userColumns + `, ` + teamsColumn + ` FROM users u WHERE u.id = ?`
 )
 
-// The lookups below find a secret by its SHA-256 through a unique index. Comparing
-// hashes this way leaks nothing useful about the secret, so no constant-time compare
-// of the secret itself is needed here.
+// scanUserTeams scans userColumns, teamsColumn and then extra.
+func scanUserTeams(row interface{ Scan(...any) error }, extra ...any) (*account.User, error) {
+	var teamsJSON string
+	u, err := scanUser(row, append([]any{&teamsJSON}, extra...)...)
+	if err != nil {
+		return nil, err
+	}
+	if u.Teams, err = parseTeams(teamsJSON); err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// parseTeams decodes teamsColumn. No teams is nil, as [teams] returns.
+func parseTeams(s string) ([]account.TeamMembership, error) {
+	if s == "" || s == "[]" {
+		return nil, nil
+	}
+	var out []account.TeamMembership
+	if err := json.Unmarshal([]byte(s), &out); err != nil {
+		return nil, fmt.Errorf("read teams: %w", err)
+	}
+	return out, nil
+}
+
+// lookup reads what a credential names, from the cache when the store has not changed
+// since it was last read (see credCache). It finds a secret by its SHA-256 through a
+// unique index; comparing hashes this way leaks nothing useful about the secret, so no
+// constant-time compare of the secret itself is needed. A nil row means no such live
+// session or token.
+func (b *backend) lookup(ctx context.Context, session bool, sec string) (*credRow, error) {
+	k := credKey{session: session, hash: [32]byte(secret.Hash(sec))}
+	r, version, err := b.db.creds.get(k)
+	if err != nil || r != nil {
+		return r, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+
+	// WithoutCancel: a point lookup is over before a watcher for ctx would matter, and
+	// the driver starts one per query otherwise.
+	qctx := context.WithoutCancel(ctx)
+	r = &credRow{}
+	var tokenID sql.NullString
+	var u *account.User
+	if session {
+		row := b.db.bySession.QueryRowContext(qctx, k.hash[:])
+		u, err = scanUserTeams(row, &r.orgName, &r.sessionID, &tokenID, &r.lastUsed, &r.expires)
+	} else {
+		row := b.db.byToken.QueryRowContext(qctx, k.hash[:])
+		u, err = scanUserTeams(row, &r.orgName, &tokenID, &r.lastUsed)
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	r.user, r.tokenID = *u, tokenID.String
+	b.db.creds.put(k, version, r)
+	return r, nil
+}
 
 func (b *backend) authSession(ctx context.Context, sec string) (*caller, error) {
 	now := b.now()
-	c := &caller{}
-	var lastUsed, expires int64
-	var tokenID sql.NullString
-	row := b.db.bySession.QueryRowContext(ctx, secret.Hash(sec))
-	u, err := scanUser(row, &c.orgName, &c.sessionID, &tokenID, &lastUsed, &expires)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, errSessionEnded
-	}
+	r, err := b.lookup(ctx, true, sec)
 	if err != nil {
 		return nil, fmt.Errorf("check session: %w", err)
 	}
-	c.user, c.tokenID = *u, tokenID.String
-	if ms(now) >= expires {
+	if r == nil || ms(now) >= r.expires {
 		return nil, errSessionEnded
 	}
-	if !u.IsActive {
+	c := &r.caller
+	if !c.user.IsActive {
 		return nil, deactivated(c.orgName)
 	}
 
-	if ms(now)-lastUsed >= touchEvery.Milliseconds() {
+	if ms(now)-r.lastUsed.Int64 >= touchEvery.Milliseconds() {
 		err := b.db.tx(ctx, func(tx *sql.Tx) error {
 			if _, err := tx.ExecContext(ctx, `UPDATE sessions SET last_used = ?, expires = ?
 				WHERE id = ?`, ms(now), ms(now.Add(SessionIdle)), c.sessionID); err != nil {
 				return err
 			}
-			return touchUser(ctx, tx, u.ID, now)
+			return touchUser(ctx, tx, c.user.ID, now)
 		})
 		if err != nil {
 			return nil, fmt.Errorf("record session use: %w", err)
@@ -203,28 +268,25 @@ func (b *backend) authSession(ctx context.Context, sec string) (*caller, error) 
 
 func (b *backend) authToken(ctx context.Context, tok string) (*caller, error) {
 	now := b.now()
-	c := &caller{}
-	var lastUsed sql.NullInt64
-	row := b.db.byToken.QueryRowContext(ctx, secret.Hash(tok))
-	u, err := scanUser(row, &c.orgName, &c.tokenID, &lastUsed)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, errTokenGone
-	}
+	r, err := b.lookup(ctx, false, tok)
 	if err != nil {
 		return nil, fmt.Errorf("check token: %w", err)
 	}
-	c.user = *u
-	if !u.IsActive {
+	if r == nil {
+		return nil, errTokenGone
+	}
+	c := &r.caller
+	if !c.user.IsActive {
 		return nil, deactivated(c.orgName)
 	}
 
-	if !lastUsed.Valid || ms(now)-lastUsed.Int64 >= touchEvery.Milliseconds() {
+	if !r.lastUsed.Valid || ms(now)-r.lastUsed.Int64 >= touchEvery.Milliseconds() {
 		err := b.db.tx(ctx, func(tx *sql.Tx) error {
 			if _, err := tx.ExecContext(ctx, `UPDATE api_tokens SET last_used = ? WHERE id = ?`,
 				ms(now), c.tokenID); err != nil {
 				return err
 			}
-			return touchUser(ctx, tx, u.ID, now)
+			return touchUser(ctx, tx, c.user.ID, now)
 		})
 		if err != nil {
 			return nil, fmt.Errorf("record token use: %w", err)

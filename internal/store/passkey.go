@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/wk-tools/wk/internal/account"
 	"github.com/wk-tools/wk/internal/passkey"
@@ -180,6 +181,12 @@ func (b *backend) FinishPasskeyRegistration(ctx context.Context, ceremonyID stri
 	if err != nil {
 		return nil, err
 	}
+	return b.finishRegistration(ctx, c, ceremonyID, response)
+}
+
+// finishRegistration is FinishPasskeyRegistration for a caller already known, such as
+// the user who opened a passkey link.
+func (b *backend) finishRegistration(ctx context.Context, c *caller, ceremonyID string, response []byte) (*account.Passkey, error) {
 	state, err := b.takeCeremony(ctx, ceremonyID, ceremonyRegister, c.user.ID, errRegistrationGone)
 	if err != nil {
 		return nil, err
@@ -337,6 +344,24 @@ func (b *backend) BeginPasskeyLogin(ctx context.Context, rp account.RelyingParty
 // opens a session recorded as opened with a passkey. Every failure is
 // ErrUnauthenticated and opens nothing.
 func (b *backend) FinishPasskeyLogin(ctx context.Context, ceremonyID string, response []byte) (*account.LoginResult, error) {
+	var sec string
+	user, err := b.verifyPasskeyLogin(ctx, ceremonyID, response, func(tx *sql.Tx, userID string, now time.Time) error {
+		var err error
+		sec, err = b.openSession(ctx, tx, userID, now, account.OpenedWithPasskey, "")
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return b.loginResult(ctx, sec, user.ID)
+}
+
+// verifyPasskeyLogin verifies a login assertion and records the new signature counter,
+// and in the same transaction runs then for the user it names: FinishPasskeyLogin opens
+// a session there, a passkey link records who signed in. Every failure is
+// ErrUnauthenticated and changes nothing.
+func (b *backend) verifyPasskeyLogin(ctx context.Context, ceremonyID string, response []byte,
+	then func(tx *sql.Tx, userID string, now time.Time) error) (*account.User, error) {
 	state, err := b.takeCeremony(ctx, ceremonyID, ceremonyLogin, "", errPasskeyLoginGone)
 	if err != nil {
 		return nil, err
@@ -370,7 +395,6 @@ func (b *backend) FinishPasskeyLogin(ctx context.Context, ceremonyID string, res
 	}
 
 	now, cred := b.now(), in.Credential
-	var sec string
 	err = b.db.tx(ctx, func(tx *sql.Tx) error {
 		// The old counter in the condition refuses a second login that verified
 		// against the same counter at the same time.
@@ -385,13 +409,12 @@ func (b *backend) FinishPasskeyLogin(ctx context.Context, ceremonyID string, res
 			return account.Errorf(account.ErrUnauthenticated,
 				"passkey login failed: the passkey was deleted or used by another login at the same time: try again")
 		}
-		sec, err = b.openSession(ctx, tx, user.ID, now, account.OpenedWithPasskey, "")
-		return err
+		return then(tx, user.ID, now)
 	})
 	if err != nil {
 		return nil, err
 	}
-	return b.loginResult(ctx, sec, user.ID)
+	return user, nil
 }
 
 // oldCount is the signature counter stored for the credential id before the login.

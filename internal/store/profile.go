@@ -10,23 +10,16 @@ import (
 	"github.com/wk-tools/wk/internal/account"
 )
 
-// loadUser reads a user and their teams in one snapshot.
+// loadUser reads a user and their teams in one statement, so in one snapshot.
 func (b *backend) loadUser(ctx context.Context, id string) (*account.User, error) {
-	var u *account.User
-	err := b.db.read(ctx, func(tx *sql.Tx) error {
-		var err error
-		u, err = scanUser(tx.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users u
-			WHERE u.id = ?`, id))
-		if errors.Is(err, sql.ErrNoRows) {
-			return account.Errorf(account.ErrNotFound, "no user %s", id)
-		}
-		if err != nil {
-			return fmt.Errorf("read user: %w", err)
-		}
-		u.Teams, err = teams(ctx, tx, id)
-		return err
-	})
-	return u, err
+	u, err := scanUserTeams(b.db.userByID.QueryRowContext(ctx, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, account.Errorf(account.ErrNotFound, "no user %s", id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read user: %w", err)
+	}
+	return u, nil
 }
 
 // querier is what *sql.DB and *sql.Tx share for reads.
@@ -62,10 +55,8 @@ func (b *backend) CurrentUser(ctx context.Context) (*account.User, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The credential check read the teams with the user, in the same statement.
 	u := c.user
-	if u.Teams, err = teams(ctx, b.db.sql, u.ID); err != nil {
-		return nil, err
-	}
 	return &u, nil
 }
 
@@ -75,17 +66,42 @@ func (b *backend) Organization(ctx context.Context) (*account.Organization, erro
 	if err != nil {
 		return nil, err
 	}
+	o, err := readOrganization(ctx, b.db.ro, c.user.Organization)
+	if err != nil {
+		return nil, fmt.Errorf("read organization: %w", err)
+	}
+	return o, nil
+}
+
+// PublicOrganization returns what anyone may see of organization id, without a
+// credential, as WEBKNOSSOS shows it to visitors: its id, name, creation time and
+// owner's name, but not the owner's email. It fails with an [account.ErrNotFound]
+// error when there is no such organization.
+func (s *DB) PublicOrganization(ctx context.Context, id string) (*account.Organization, error) {
+	o, err := readOrganization(ctx, s.ro, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, account.Errorf(account.ErrNotFound, "no organization %s", id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read organization: %w", err)
+	}
+	o.OwnerEmail = ""
+	return o, nil
+}
+
+// readOrganization reads organization id with its first owner, or sql.ErrNoRows.
+func readOrganization(ctx context.Context, db *sql.DB, id string) (*account.Organization, error) {
 	var o account.Organization
 	var created int64
 	var first, last, email sql.NullString
-	err = b.db.sql.QueryRowContext(ctx, `SELECT o.id, o.name, o.created,
+	err := db.QueryRowContext(ctx, `SELECT o.id, o.name, o.created,
 		u.first_name, u.last_name, u.email
 		FROM organizations o LEFT JOIN users u
 		ON u.id = (SELECT id FROM users WHERE organization = o.id AND is_organization_owner = 1
 			ORDER BY created, id LIMIT 1)
-		WHERE o.id = ?`, c.user.Organization).Scan(&o.ID, &o.Name, &created, &first, &last, &email)
+		WHERE o.id = ?`, id).Scan(&o.ID, &o.Name, &created, &first, &last, &email)
 	if err != nil {
-		return nil, fmt.Errorf("read organization: %w", err)
+		return nil, err
 	}
 	o.Created = fromMS(created)
 	o.OwnerName = strings.TrimSpace(first.String + " " + last.String)

@@ -32,6 +32,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
 	"time"
 
 	"modernc.org/sqlite"
@@ -51,12 +52,18 @@ type Options struct {
 
 // DB is an open store. It is safe for concurrent use; share one per process.
 type DB struct {
+	// sql is the pool for writes and everything else; ro is a pool of query_only
+	// connections for the hot reads, so WAL lets them run beside a writer and no
+	// connection is opened or closed per request.
 	sql  *sql.DB
+	ro   *sql.DB
 	path string
 	log  *slog.Logger
 
-	// bySession and byToken are the prepared credential lookups.
-	bySession, byToken *sql.Stmt
+	// bySession and byToken are the prepared credential lookups, userByID the user
+	// read; all three run on ro. creds remembers lookups until the next commit.
+	bySession, byToken, userByID *sql.Stmt
+	creds                        *credCache
 }
 
 // sqliteMagic starts every SQLite database file.
@@ -87,8 +94,13 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 		db.Close()
 		return nil, err
 	}
-	if err := s.prepare(ctx); err != nil {
+	if s.ro, err = sql.Open("sqlite", readDSN(abs)); err != nil {
 		db.Close()
+		return nil, fmt.Errorf("open store %s: %w", abs, err)
+	}
+	s.sizePools()
+	if err := s.prepare(ctx); err != nil {
+		s.Close()
 		return nil, err
 	}
 	return s, nil
@@ -102,26 +114,52 @@ func Create(ctx context.Context, path string) (*DB, error) {
 // Path returns the absolute path of the store file.
 func (s *DB) Path() string { return s.path }
 
+// sizePools keeps enough idle connections that a busy server reuses them: database/sql
+// keeps only two by default, and every connection it opens beyond that runs the DSN's
+// pragmas and prepares its statements again, which cost more than the query itself.
+// Reads are CPU-bound, so a few connections per core is all they can use; writers
+// queue on SQLite's lock anyway, and their pool stays unbounded, as code may hold a
+// transaction while it reads through the pool.
+func (s *DB) sizePools() {
+	// One more reader for the credential cache, which keeps a connection for itself.
+	readers := max(4, 2*runtime.GOMAXPROCS(0)) + 1
+	s.ro.SetMaxOpenConns(readers)
+	s.ro.SetMaxIdleConns(readers)
+	s.sql.SetMaxIdleConns(readers)
+	s.sql.SetConnMaxIdleTime(5 * time.Minute)
+}
+
 func (s *DB) prepare(ctx context.Context) error {
 	var err error
-	if s.bySession, err = s.sql.PrepareContext(ctx, sessionQuery); err != nil {
+	if s.bySession, err = s.ro.PrepareContext(ctx, sessionQuery); err != nil {
 		return fmt.Errorf("prepare session lookup: %w", err)
 	}
-	if s.byToken, err = s.sql.PrepareContext(ctx, tokenQuery); err != nil {
+	if s.byToken, err = s.ro.PrepareContext(ctx, tokenQuery); err != nil {
 		return fmt.Errorf("prepare token lookup: %w", err)
 	}
-	return nil
+	if s.userByID, err = s.ro.PrepareContext(ctx, userQuery); err != nil {
+		return fmt.Errorf("prepare user read: %w", err)
+	}
+	s.creds, err = newCredCache(ctx, s.ro)
+	return err
 }
 
 // Close closes the database. Backends built on s stop working.
 func (s *DB) Close() error {
 	// Statements close with the pool; closing them first only returns their memory.
-	for _, st := range []*sql.Stmt{s.bySession, s.byToken} {
+	for _, st := range []*sql.Stmt{s.bySession, s.byToken, s.userByID} {
 		if st != nil {
 			st.Close()
 		}
 	}
-	if err := s.sql.Close(); err != nil {
+	var roErr error
+	if s.creds != nil {
+		roErr = s.creds.close()
+	}
+	if s.ro != nil {
+		roErr = errors.Join(roErr, s.ro.Close())
+	}
+	if err := errors.Join(s.sql.Close(), roErr); err != nil {
 		return fmt.Errorf("close store %s: %w", s.path, err)
 	}
 	return nil
@@ -135,6 +173,15 @@ func dsn(path string) string {
 	// concurrent opener instead of failing with SQLITE_BUSY.
 	return u.String() + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
 		"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+}
+
+// readDSN is dsn for the read pool. The file is in WAL mode already (journal_mode is
+// kept in the file), so these connections need not set it; query_only makes any write
+// through them fail instead of taking the write lock by mistake. mode=ro is not used:
+// a read-only connection cannot recover the WAL index when no writer has the file open.
+func readDSN(path string) string {
+	u := url.URL{Scheme: "file", OmitHost: true, Path: path}
+	return u.String() + "?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_query_only=1"
 }
 
 // prepareFile checks what is at path before SQLite sees it, because SQLite would
@@ -211,10 +258,10 @@ func (s *DB) tx(ctx context.Context, fn func(*sql.Tx) error) error {
 	return nil
 }
 
-// read runs fn in a deferred, read-only transaction, which sees one snapshot and does
-// not take the write lock.
+// read runs fn in a deferred, read-only transaction on the read pool, which sees one
+// snapshot and does not take the write lock. A write inside fn fails.
 func (s *DB) read(ctx context.Context, fn func(*sql.Tx) error) error {
-	tx, err := s.sql.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	tx, err := s.ro.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return fmt.Errorf("begin read: %w", err)
 	}

@@ -114,18 +114,22 @@ func loginRun(ctx context.Context, opts *LoginOptions) error {
 	return reportLogin(f, res.User, opts.JSON)
 }
 
-// passkeyLogin signs in through the passkey hand-off page.
+// passkeyLogin signs in through a passkey page: the server's own when it is the
+// relying party (a remote backend), else wk's loopback hand-off page.
 func passkeyLogin(ctx context.Context, f *cmdutil.Factory, b account.Backend, opts *LoginOptions) (*account.LoginResult, error) {
-	pb, err := passkey.Backend(b)
-	if err != nil {
-		return nil, err
+	if pages, ok := passkey.Pages(b); ok {
+		res, err := passkey.RunPage(ctx, f, pages, account.PasskeyPageLogin, "", opts.NoBrowser)
+		if err != nil {
+			return nil, err
+		}
+		return res.Login, nil
 	}
 	return passkey.RunCeremony(ctx, f, passkey.Ceremony[*account.LoginResult]{
 		Mode:      handoff.ModeLogin,
 		NoBrowser: opts.NoBrowser,
 		Timeout:   opts.PasskeyTimeout,
-		Begin:     pb.BeginPasskeyLogin,
-		Finish:    pb.FinishPasskeyLogin,
+		Begin:     b.BeginPasskeyLogin,
+		Finish:    b.FinishPasskeyLogin,
 	})
 }
 

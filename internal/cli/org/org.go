@@ -22,7 +22,7 @@ func NewCmdOrg(f *cmdutil.Factory) *cobra.Command {
 		Use:   "org <command>",
 		Short: "Show your organization and its id",
 	}
-	cmd.AddCommand(NewCmdShow(f, nil), NewCmdID(f, nil))
+	cmd.AddCommand(NewCmdShow(f, nil), NewCmdID(f, nil), NewCmdRename(f, nil))
 	return cmd
 }
 

@@ -70,6 +70,33 @@ func RunCeremony[T any](ctx context.Context, f *cmdutil.Factory, c Ceremony[T]) 
 	return handoff.Run(ctx, h, begin, c.Finish)
 }
 
+// RunPage runs a ceremony in a page the server serves, for a backend that is not its
+// own relying party (see [account.PasskeyPages]): it asks for the page, prints
+// URLPrefix and its URL on stderr, opens a browser unless noBrowser is set or none can
+// be opened, and waits until the page is done or expires.
+func RunPage(ctx context.Context, f *cmdutil.Factory, pages account.PasskeyPages, mode, name string,
+	noBrowser bool) (*account.PasskeyPageResult, error) {
+	page, err := pages.StartPasskeyPage(ctx, mode, name)
+	if err != nil {
+		return nil, err
+	}
+
+	pal := f.Palette()
+	fmt.Fprintf(f.IO.ErrOut, "%s%s\n", URLPrefix, page.URL)
+	if !noBrowser {
+		if err := handoff.OpenBrowser(page.URL); err != nil {
+			fmt.Fprintf(f.IO.ErrOut, "%s No browser could be opened here: open the page above in a browser.\n",
+				pal.Warn("!"))
+		}
+	}
+	wait := account.CeremonyTimeout
+	if !page.Expires.IsZero() {
+		wait = page.Expires.Sub(f.Now()).Round(time.Second)
+	}
+	fmt.Fprintf(f.IO.ErrOut, "%s\n", pal.Faint(fmt.Sprintf("Waiting up to %s for the browser…", wait)))
+	return page.Wait(ctx)
+}
+
 // reuseFirst hands out first on the first call and fresh ceremonies after, when the
 // page reloads or its button starts again.
 func reuseFirst(first *account.Ceremony, next handoff.BeginFunc) handoff.BeginFunc {

@@ -42,11 +42,11 @@ func deleteRun(ctx context.Context, opts *Options) error {
 		return err
 	}
 
-	b, pb, err := passkeys(ctx, f)
+	pb, err := f.Backend(ctx)
 	if err != nil {
 		return err
 	}
-	defer b.Close()
+	defer pb.Close()
 
 	// A passkey that comes back with an error was deleted; only its notice failed.
 	pk, err := pb.DeletePasskey(ctx, opts.Key)

@@ -34,11 +34,11 @@ milliseconds or null), authenticator, aaguid, backupEligible and backedUp.`,
 
 func listRun(ctx context.Context, opts *Options) error {
 	f := opts.F
-	b, pb, err := passkeys(ctx, f)
+	pb, err := f.Backend(ctx)
 	if err != nil {
 		return err
 	}
-	defer b.Close()
+	defer pb.Close()
 
 	list, err := pb.Passkeys(ctx)
 	if err != nil {

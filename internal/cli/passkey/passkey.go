@@ -55,13 +55,13 @@ func run(ctx context.Context, opts *Options, runF, def func(context.Context, *Op
 	return def(ctx, opts)
 }
 
-// Backend returns the passkey side of b, looking through wrappers that have an
-// Unwrap() account.Backend method. A backend without passkey support gives an
-// [account.ErrUnsupported] error.
-func Backend(b account.Backend) (account.PasskeyBackend, error) {
+// Pages returns the passkey page side of b, looking through wrappers that have an
+// Unwrap() account.Backend method, and reports whether b has one. A backend with pages
+// (the remote one) runs its ceremonies in a page at the server's origin.
+func Pages(b account.Backend) (account.PasskeyPages, bool) {
 	for b != nil {
-		if pb, ok := b.(account.PasskeyBackend); ok {
-			return pb, nil
+		if pp, ok := b.(account.PasskeyPages); ok {
+			return pp, true
 		}
 		w, ok := b.(interface{ Unwrap() account.Backend })
 		if !ok {
@@ -69,21 +69,5 @@ func Backend(b account.Backend) (account.PasskeyBackend, error) {
 		}
 		b = w.Unwrap()
 	}
-	return nil, account.Errorf(account.ErrUnsupported,
-		"this server does not support passkeys yet: use your password or an API token")
-}
-
-// passkeys opens the caller's backend and its passkey side. Close the returned
-// backend when done.
-func passkeys(ctx context.Context, f *cmdutil.Factory) (account.Backend, account.PasskeyBackend, error) {
-	b, err := f.Backend(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
-	pb, err := Backend(b)
-	if err != nil {
-		_ = b.Close()
-		return nil, nil, err
-	}
-	return b, pb, nil
+	return nil, false
 }

@@ -44,15 +44,61 @@ type memKeys = passkeytest.Backend
 
 func (fakeBackend) Close() error { return nil }
 
+// The passkey calls go to the in-memory backend; the embedded Backend has them too.
+
+func (b fakeBackend) BeginPasskeyRegistration(ctx context.Context, name string, rp account.RelyingParty) (*account.Ceremony, error) {
+	return b.memKeys.BeginPasskeyRegistration(ctx, name, rp)
+}
+
+func (b fakeBackend) FinishPasskeyRegistration(ctx context.Context, id string, response []byte) (*account.Passkey, error) {
+	return b.memKeys.FinishPasskeyRegistration(ctx, id, response)
+}
+
+func (b fakeBackend) Passkeys(ctx context.Context) ([]account.Passkey, error) {
+	return b.memKeys.Passkeys(ctx)
+}
+
+func (b fakeBackend) RenamePasskey(ctx context.Context, idOrName, newName string) (*account.Passkey, error) {
+	return b.memKeys.RenamePasskey(ctx, idOrName, newName)
+}
+
+func (b fakeBackend) DeletePasskey(ctx context.Context, idOrName string) (*account.Passkey, error) {
+	return b.memKeys.DeletePasskey(ctx, idOrName)
+}
+
+func (b fakeBackend) BeginPasskeyLogin(ctx context.Context, rp account.RelyingParty) (*account.Ceremony, error) {
+	return b.memKeys.BeginPasskeyLogin(ctx, rp)
+}
+
+func (b fakeBackend) FinishPasskeyLogin(ctx context.Context, id string, response []byte) (*account.LoginResult, error) {
+	return b.memKeys.FinishPasskeyLogin(ctx, id, response)
+}
+
+// pagesBackend is a backend whose ceremonies run in the server's pages, as the remote
+// backend's do: start answers StartPasskeyPage, and its page's Wait gives result.
+type pagesBackend struct {
+	account.Backend
+	start  error
+	result *account.PasskeyPageResult
+	asked  *[]string
+}
+
+func (pagesBackend) Close() error { return nil }
+
+func (b pagesBackend) StartPasskeyPage(_ context.Context, mode, name string) (*account.PasskeyPage, error) {
+	*b.asked = append(*b.asked, mode+" "+name)
+	if b.start != nil {
+		return nil, b.start
+	}
+	wait := func(context.Context) (*account.PasskeyPageResult, error) { return b.result, nil }
+	return &account.PasskeyPage{URL: "https://wk.example.org/auth/passkeys/" + mode + "?link=x",
+		Expires: account.At(time.Now().Add(time.Minute)), Wait: wait}, nil
+}
+
 // wrapped hides the passkey methods behind Unwrap, as cmdutil's store wrapper does.
 type wrapped struct{ account.Backend }
 
 func (w wrapped) Unwrap() account.Backend { return w.Backend }
-
-// plainBackend supports no passkeys.
-type plainBackend struct{ account.Backend }
-
-func (plainBackend) Close() error { return nil }
 
 // stderrWatch collects stderr and sends every hand-off URL it shows to urls.
 type stderrWatch struct {
@@ -333,21 +379,48 @@ func TestRegisterRefusedBeforePage(t *testing.T) {
 	}
 }
 
-func TestUnsupportedBackend(t *testing.T) {
-	for name, args := range map[string][]string{
-		"list":     {"passkey", "list"},
-		"register": {"passkey", "register", "--name", "laptop", "--no-browser"},
-		"login":    {"login", "--passkey", "--no-browser"},
-	} {
-		t.Run(name, func(t *testing.T) {
+// TestServerPages checks that a backend with pages runs its ceremonies there: wk
+// prints the server's URL, waits, and reports the outcome; a server without pages says
+// so and exits 1.
+func TestServerPages(t *testing.T) {
+	added := &account.Passkey{ID: "0123456789abcdef01234567", Name: "laptop", Authenticator: "Chromium virtual authenticator"}
+	unsupported := account.Errorf(account.ErrUnsupported, "the server at https://wk.example.org does not offer passkey pages for wk")
+	tests := []struct {
+		name     string
+		args     []string
+		start    error
+		result   *account.PasskeyPageResult
+		wantCode int
+		wantAsk  string
+		wantErr  string
+	}{
+		{name: "register", args: []string{"passkey", "register", "--name", "laptop", "--no-browser", "--json"},
+			result: &account.PasskeyPageResult{Passkey: added}, wantAsk: "register laptop",
+			wantErr: passkey.URLPrefix + "https://wk.example.org/auth/passkeys/register?link=x"},
+		{name: "login", args: []string{"login", "--passkey", "--no-browser"},
+			result:  &account.PasskeyPageResult{Login: &account.LoginResult{User: &ada, Credential: account.Credential{Kind: account.CredentialSession, Secret: "wks_fake"}}},
+			wantAsk: "login ", wantErr: "Signed in to"},
+		{name: "register_unsupported", args: []string{"passkey", "register", "--name", "laptop", "--no-browser"},
+			start: unsupported, wantCode: 1, wantAsk: "register laptop", wantErr: "does not offer passkey pages"},
+		{name: "login_unsupported", args: []string{"login", "--passkey", "--no-browser"},
+			start: unsupported, wantCode: 1, wantAsk: "login ", wantErr: "does not offer passkey pages"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t, true)
+			var asked []string
 			e.f.OpenBackend = func(context.Context, *config.Config, account.Credential) (account.Backend, error) {
-				return plainBackend{}, nil
+				return wrapped{pagesBackend{start: tt.start, result: tt.result, asked: &asked}}, nil
 			}
-			code := e.run1(t, args...)
-			if code != 1 || !strings.Contains(e.errOut.String(), "does not support passkeys") {
-				t.Errorf("wk %v = exit %d, stderr %q; want exit 1 saying passkeys are unsupported",
-					args, code, e.errOut)
+			code := e.run1(t, tt.args...)
+			if code != tt.wantCode || !strings.Contains(e.errOut.String(), tt.wantErr) {
+				t.Errorf("wk %v = exit %d, stderr %q; want exit %d and %q", tt.args, code, e.errOut, tt.wantCode, tt.wantErr)
+			}
+			if len(asked) != 1 || asked[0] != tt.wantAsk {
+				t.Errorf("pages asked for %q, want [%q]", asked, tt.wantAsk)
+			}
+			if tt.name == "register" && !strings.Contains(e.out.String(), `"name": "laptop"`) {
+				t.Errorf("stdout = %q, want the passkey as JSON", e.out)
 			}
 		})
 	}
@@ -550,17 +623,16 @@ func TestDeleteConfirm(t *testing.T) {
 	}
 }
 
-func TestBackendUnwraps(t *testing.T) {
-	mem := passkeytest.New(ada, nil)
-	for _, b := range []account.Backend{fakeBackend{memKeys: mem}, wrapped{fakeBackend{memKeys: mem}},
-		wrapped{wrapped{fakeBackend{memKeys: mem}}}} {
-		if pb, err := passkey.Backend(b); err != nil || pb == nil {
-			t.Errorf("Backend(%T) = %v, %v; want the in-memory passkeys", b, pb, err)
+func TestPagesUnwraps(t *testing.T) {
+	asked := []string{}
+	for _, b := range []account.Backend{pagesBackend{asked: &asked}, wrapped{pagesBackend{asked: &asked}},
+		wrapped{wrapped{pagesBackend{asked: &asked}}}} {
+		if pp, ok := passkey.Pages(b); !ok || pp == nil {
+			t.Errorf("Pages(%T) = %v, %v; want the pages", b, pp, ok)
 		}
 	}
-	_, err := passkey.Backend(wrapped{plainBackend{}})
-	if !errors.Is(err, account.ErrUnsupported) {
-		t.Errorf("Backend(no passkeys) error = %v, want ErrUnsupported", err)
+	if _, ok := passkey.Pages(wrapped{fakeBackend{}}); ok {
+		t.Errorf("Pages(a local backend) = true, want false")
 	}
 }
 

@@ -49,11 +49,20 @@ func registerRun(ctx context.Context, opts *Options) error {
 		return err
 	}
 
-	b, pb, err := passkeys(ctx, f)
+	pb, err := f.Backend(ctx)
 	if err != nil {
 		return err
 	}
-	defer b.Close()
+	defer pb.Close()
+
+	// A server that is the relying party serves the page itself.
+	if pages, ok := Pages(pb); ok {
+		res, err := RunPage(ctx, f, pages, account.PasskeyPageRegister, name, opts.NoBrowser)
+		if err != nil {
+			return err
+		}
+		return reportAdded(f, res.Passkey, opts.JSON, nil)
+	}
 
 	// A passkey that comes back with an error was saved, and only its notice mail
 	// failed: the page must show success, and the terminal the mail problem.
@@ -76,8 +85,13 @@ func registerRun(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return asPlainExpiry(err)
 	}
+	return reportAdded(f, pk, opts.JSON, noticeErr)
+}
 
-	if opts.JSON {
+// reportAdded shows the new passkey and then returns noticeErr, the failure of its
+// notice mail if any.
+func reportAdded(f *cmdutil.Factory, pk *account.Passkey, asJSON bool, noticeErr error) error {
+	if asJSON {
 		if err := cmdutil.WriteJSON(f.IO.Out, pk); err != nil {
 			return err
 		}

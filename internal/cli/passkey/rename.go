@@ -35,11 +35,11 @@ case). The new name has 3 to 64 characters and is unique among your passkeys.`,
 
 func renameRun(ctx context.Context, opts *Options) error {
 	f := opts.F
-	b, pb, err := passkeys(ctx, f)
+	pb, err := f.Backend(ctx)
 	if err != nil {
 		return err
 	}
-	defer b.Close()
+	defer pb.Close()
 
 	pk, err := pb.RenamePasskey(ctx, opts.Key, opts.NewName)
 	if err != nil {

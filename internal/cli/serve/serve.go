@@ -40,7 +40,8 @@ It logs one structured line per request on stderr, never a secret, and stops gra
 on SIGTERM or Ctrl-C, letting requests in flight finish. Mail goes out as configured
 (SMTP or the outbox folder). Put it behind TLS before exposing it; --public-url names the
 address people use, which makes the session cookie Secure for https and goes into mail
-links.`,
+links. Passkeys need a secure context: an https public URL, or http://localhost (the
+relying party is the URL's host unless passkey.rp_id and passkey.origins say otherwise).`,
 		Example: `  wk serve
   wk serve --listen 0.0.0.0:8080 --public-url https://accounts.example.org
   WK_URL=http://127.0.0.1:8080 wk profile show`,
@@ -79,8 +80,9 @@ func serveRun(ctx context.Context, opts *Options) error {
 	mc := cfg.Mail
 	notifier := mail.New(mail.Config{Host: mc.Host, Port: mc.Port, Username: mc.Username,
 		Password: mc.Password, From: mc.From, TLS: mc.TLS, PublicURL: public, OutboxDir: mc.Outbox})
+	rp := account.RelyingParty{ID: cfg.Passkey.RPID, Name: cfg.Passkey.RPName, Origins: cfg.Passkey.Origins}
 	srv := server.New(db, server.Config{PublicURL: public, Notifier: notifier,
-		Logger: logger, Version: f.Build.Version})
+		Logger: logger, Version: f.Build.Version, Passkey: rp})
 
 	ln, err := net.Listen("tcp", listen)
 	if err != nil {

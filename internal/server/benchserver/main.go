@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 
@@ -32,6 +33,7 @@ func run() error {
 	dir := flag.String("dir", "", "folder for the store and the token file (required)")
 	pwFile := flag.String("password-file", "", "file holding the bench user's password (required)")
 	burst := flag.Int("auth-burst", 1<<30, "per-address login bucket size; large so logins are measured, not refused")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	flag.Parse()
 	if *dir == "" || *pwFile == "" {
 		return fmt.Errorf("check flags: -dir and -password-file are required")
@@ -39,6 +41,18 @@ func run() error {
 	pw, err := os.ReadFile(*pwFile)
 	if err != nil {
 		return fmt.Errorf("read password: %w", err)
+	}
+
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return fmt.Errorf("create profile: %w", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("start profile: %w", err)
+		}
+		defer pprof.StopCPUProfile()
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
