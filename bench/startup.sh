@@ -11,9 +11,12 @@ trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/hello"
 printf 'package main\n\nimport "fmt"\n\nfunc main() { fmt.Println("hello") }\n' > "$work/hello/main.go"
 printf 'module hello\n\ngo 1.26\n' > "$work/hello/go.mod"
-(cd "$work/hello" && go build -o "$work/hello-bin" .)
-go build -o "$work/wk" ./cmd/wk
+(cd "$work/hello" && CGO_ENABLED=0 go build -o "$work/hello-bin" .)
+# Measure the binary as released: static, without cgo (see .goreleaser.yaml).
+CGO_ENABLED=0 go build -trimpath -o "$work/wk" ./cmd/wk
 
+# wk gets a fresh HOME; Go keeps its own module and build caches.
+export GOPATH=$(go env GOPATH) GOCACHE=$(go env GOCACHE) GOMODCACHE=$(go env GOMODCACHE)
 export HOME=$work/home XDG_CONFIG_HOME=$work/home/.config XDG_DATA_HOME=$work/home/.local/share
 unset WK_TOKEN WK_URL WK_DB
 printf 'correct horse battery\n' | "$work/wk" init --org Bench --email bench@example.com --name "Bench Mark" --password-stdin 2>/dev/null

@@ -40,12 +40,15 @@ func buildBinaries(b *testing.B) string {
 		}
 		cmd := exec.Command("go", "build", "-o", hello, ".")
 		cmd.Dir = hello + "-src"
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 		if out, err := cmd.CombinedOutput(); err != nil {
 			buildErr = err
 			b.Log(string(out))
 			return
 		}
-		cmd = exec.Command("go", "build", "-o", filepath.Join(binDir, "wk"), ".")
+		// Measure wk as released: static, without cgo (see .goreleaser.yaml).
+		cmd = exec.Command("go", "build", "-trimpath", "-o", filepath.Join(binDir, "wk"), ".")
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 		if out, err := cmd.CombinedOutput(); err != nil {
 			buildErr = err
 			b.Log(string(out))

@@ -135,11 +135,12 @@ func classify(err error) error {
 
 // reportMail says on stderr where each mail of this run went.
 func reportMail(f *cmdutil.Factory) {
-	if f.HideDeliveries {
+	deliveries := f.Deliveries()
+	if f.HideDeliveries || len(deliveries) == 0 {
 		return
 	}
 	pal := f.Palette()
-	for _, d := range f.Deliveries() {
+	for _, d := range deliveries {
 		where := "written to " + d.Path
 		if d.Path == "" {
 			where = "sent through " + d.Server
