@@ -27,7 +27,7 @@ email address. wk asks to confirm; scripts pass --yes.`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return run(cmd.Context(), opts, runF, deleteRun)
+			return cmdutil.RunOr(cmd.Context(), opts, runF, deleteRun)
 		},
 	}
 	cmd.Flags().BoolVarP(&opts.Yes, "yes", "y", false, "do not ask to confirm")

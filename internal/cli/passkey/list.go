@@ -25,7 +25,7 @@ synced to other devices (backup eligible) and whether it is (backed up).
 milliseconds or null), authenticator, aaguid, backupEligible and backedUp.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return run(cmd.Context(), opts, runF, listRun)
+			return cmdutil.RunOr(cmd.Context(), opts, runF, listRun)
 		},
 	}
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print the passkeys as a JSON array")

@@ -4,7 +4,6 @@
 package passkey
 
 import (
-	"context"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -46,13 +45,6 @@ machine.`,
 	cmd.AddCommand(NewCmdRegister(f, nil), NewCmdList(f, nil), NewCmdRename(f, nil),
 		NewCmdDelete(f, nil))
 	return cmd
-}
-
-func run(ctx context.Context, opts *Options, runF, def func(context.Context, *Options) error) error {
-	if runF != nil {
-		return runF(ctx, opts)
-	}
-	return def(ctx, opts)
 }
 
 // Pages returns the passkey page side of b, looking through wrappers that have an

@@ -33,7 +33,7 @@ answer wk gives up and exits 1.`,
 			if !cmd.Flags().Changed("name") {
 				return cmdutil.Usagef("a passkey needs a name: pass --name, like --name \"work laptop\"")
 			}
-			return run(cmd.Context(), opts, runF, registerRun)
+			return cmdutil.RunOr(cmd.Context(), opts, runF, registerRun)
 		},
 	}
 	cmd.Flags().StringVar(&opts.Name, "name", "", "name of the new passkey, 3 to 64 characters")

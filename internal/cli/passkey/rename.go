@@ -26,7 +26,7 @@ case). The new name has 3 to 64 characters and is unique among your passkeys.`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return run(cmd.Context(), opts, runF, renameRun)
+			return cmdutil.RunOr(cmd.Context(), opts, runF, renameRun)
 		},
 	}
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print the renamed passkey as JSON")

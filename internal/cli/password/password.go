@@ -41,7 +41,7 @@ terminal; with --password-stdin the first line of stdin is the current password 
 second the new one. Every other session ends; this one stays. A notice is mailed.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return run(cmd.Context(), opts, runF, changeRun)
+			return cmdutil.RunOr(cmd.Context(), opts, runF, changeRun)
 		},
 	}
 	cmd.Flags().BoolVar(&opts.PasswordStdin, "password-stdin", false, "read the current and the new password as two lines of stdin")
@@ -66,7 +66,7 @@ address. The answer is the same whether or not it has one. Use the token with
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return run(cmd.Context(), opts, runF, forgotRun)
+			return cmdutil.RunOr(cmd.Context(), opts, runF, forgotRun)
 		},
 	}
 }
@@ -82,20 +82,13 @@ is asked for twice on a terminal, or read from the first line of stdin with
 --password-stdin. Every session of the account ends.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return run(cmd.Context(), opts, runF, resetRun)
+			return cmdutil.RunOr(cmd.Context(), opts, runF, resetRun)
 		},
 	}
 	cmd.Flags().StringVar(&opts.Token, "token", "", "the token from the mail (required)")
 	cmd.Flags().BoolVar(&opts.PasswordStdin, "password-stdin", false, "read the new password from the first line of stdin")
 	_ = cmd.MarkFlagRequired("token")
 	return cmd
-}
-
-func run(ctx context.Context, opts *Options, runF, def func(context.Context, *Options) error) error {
-	if runF != nil {
-		return runF(ctx, opts)
-	}
-	return def(ctx, opts)
 }
 
 func changeRun(ctx context.Context, opts *Options) error {

@@ -42,7 +42,7 @@ func NewCmdList(f *cmdutil.Factory, runF func(context.Context, *Options) error) 
 that opened it, how it was opened (password, passkey or token), and which one is this.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return run(cmd.Context(), opts, runF, listRun)
+			return cmdutil.RunOr(cmd.Context(), opts, runF, listRun)
 		},
 	}
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print the sessions as a JSON array")
@@ -63,7 +63,7 @@ func NewCmdRevoke(f *cmdutil.Factory, runF func(context.Context, *Options) error
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return run(cmd.Context(), opts, runF, revokeRun)
+			return cmdutil.RunOr(cmd.Context(), opts, runF, revokeRun)
 		},
 	}
 }
@@ -78,20 +78,13 @@ func NewCmdLogoutAll(f *cmdutil.Factory, runF func(context.Context, *Options) er
 token keeps working unless you pass --revoke-token. wk asks to confirm; scripts pass --yes.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return run(cmd.Context(), opts, runF, logoutAllRun)
+			return cmdutil.RunOr(cmd.Context(), opts, runF, logoutAllRun)
 		},
 	}
 	cmd.Flags().BoolVarP(&opts.Yes, "yes", "y", false, "do not ask to confirm")
 	cmd.Flags().BoolVar(&opts.RevokeToken, "revoke-token", false, "revoke the API token too")
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print the outcome as JSON")
 	return cmd
-}
-
-func run(ctx context.Context, opts *Options, runF, def func(context.Context, *Options) error) error {
-	if runF != nil {
-		return runF(ctx, opts)
-	}
-	return def(ctx, opts)
 }
 
 func listRun(ctx context.Context, opts *Options) error {

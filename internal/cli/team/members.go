@@ -32,7 +32,7 @@ Manager; that needs the Administrator role. Team Managers may add plain members 
 teams they manage.`,
 		Args: teamAndUser(opts),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return run(cmd.Context(), opts, runF, addRun)
+			return cmdutil.RunOr(cmd.Context(), opts, runF, addRun)
 		},
 	}
 	cmd.Flags().BoolVar(&opts.Manager, "manager", false, "make the user a manager of the team")
@@ -61,7 +61,7 @@ func NewCmdRemove(f *cmdutil.Factory, runF func(context.Context, *Options) error
 manage; removing a manager needs the Administrator role.`,
 		Args: teamAndUser(opts),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return run(cmd.Context(), opts, runF, removeRun)
+			return cmdutil.RunOr(cmd.Context(), opts, runF, removeRun)
 		},
 	}
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print the team as JSON")

@@ -36,13 +36,6 @@ func NewCmdTeam(f *cmdutil.Factory) *cobra.Command {
 	return cmd
 }
 
-func run(ctx context.Context, opts *Options, runF, def func(context.Context, *Options) error) error {
-	if runF != nil {
-		return runF(ctx, opts)
-	}
-	return def(ctx, opts)
-}
-
 // NewCmdList returns `wk team list`. runF replaces the run function in tests.
 func NewCmdList(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
 	opts := &Options{F: f}
@@ -54,7 +47,7 @@ func NewCmdList(f *cmdutil.Factory, runF func(context.Context, *Options) error) 
 Managers): id, name, managers and all members, by email.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return run(cmd.Context(), opts, runF, listRun)
+			return cmdutil.RunOr(cmd.Context(), opts, runF, listRun)
 		},
 	}
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print the teams as a JSON array")
@@ -116,7 +109,7 @@ func NewCmdCreate(f *cmdutil.Factory, runF func(context.Context, *Options) error
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return run(cmd.Context(), opts, runF, createRun)
+			return cmdutil.RunOr(cmd.Context(), opts, runF, createRun)
 		},
 	}
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print the new team as JSON")
@@ -159,7 +152,7 @@ to confirm; scripts pass --yes.`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return run(cmd.Context(), opts, runF, deleteRun)
+			return cmdutil.RunOr(cmd.Context(), opts, runF, deleteRun)
 		},
 	}
 	cmd.Flags().BoolVarP(&opts.Yes, "yes", "y", false, "do not ask to confirm")

@@ -46,7 +46,7 @@ stdout). If you have one, show its id, visible prefix, when it was made and last
 the token itself cannot be shown again. Lost it? 'wk token revoke' makes a new one.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return run(cmd.Context(), opts, runF, showRun)
+			return cmdutil.RunOr(cmd.Context(), opts, runF, showRun)
 		},
 	}
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print the token's details as JSON (.token only when it was just made)")
@@ -64,19 +64,12 @@ with it, stop working at once. The new token is printed once: in plain output st
 only the token. wk asks to confirm; scripts pass --yes.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return run(cmd.Context(), opts, runF, revokeRun)
+			return cmdutil.RunOr(cmd.Context(), opts, runF, revokeRun)
 		},
 	}
 	cmd.Flags().BoolVarP(&opts.Yes, "yes", "y", false, "do not ask to confirm")
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print the new token and its details as JSON")
 	return cmd
-}
-
-func run(ctx context.Context, opts *Options, runF, def func(context.Context, *Options) error) error {
-	if runF != nil {
-		return runF(ctx, opts)
-	}
-	return def(ctx, opts)
 }
 
 func showRun(ctx context.Context, opts *Options) error {

@@ -26,7 +26,7 @@ An email already in use, in any case, is refused. The id of the new user goes to
 		Example: `  wk user create --email grace@example.com --name "Grace Hopper" --team Imaging`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return run(cmd.Context(), opts, runF, createRun)
+			return cmdutil.RunOr(cmd.Context(), opts, runF, createRun)
 		},
 	}
 	fl := cmd.Flags()

@@ -23,7 +23,7 @@ the deactivated users instead; --role keeps one role: admin, team-manager, datas
 or user.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return run(cmd.Context(), opts, runF, listRun)
+			return cmdutil.RunOr(cmd.Context(), opts, runF, listRun)
 		},
 	}
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print the users as a JSON array of user objects")

@@ -27,7 +27,7 @@ to set: add the user to a team with ` + "`wk team add TEAM EMAIL --manager`" + `
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return run(cmd.Context(), opts, runF, setRoleRun)
+			return cmdutil.RunOr(cmd.Context(), opts, runF, setRoleRun)
 		},
 	}
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print the changed user object as JSON")
@@ -57,7 +57,7 @@ API token stops working, until ` + "`wk user activate`" + `. Nobody deactivates 
 owner, or the last administrator.`,
 		Args: oneUser(opts),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return run(cmd.Context(), opts, runF, deactivateRun)
+			return cmdutil.RunOr(cmd.Context(), opts, runF, deactivateRun)
 		},
 	}
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print the changed user object as JSON")
@@ -80,7 +80,7 @@ func NewCmdActivate(f *cmdutil.Factory, runF func(context.Context, *Options) err
 		Short: "Let a deactivated user sign in again",
 		Args:  oneUser(opts),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return run(cmd.Context(), opts, runF, activateRun)
+			return cmdutil.RunOr(cmd.Context(), opts, runF, activateRun)
 		},
 	}
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print the changed user object as JSON")
@@ -126,7 +126,7 @@ func NewCmdLogoutAll(f *cmdutil.Factory, runF func(context.Context, *Options) er
 it, deactivate the user.`,
 		Args: oneUser(opts),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return run(cmd.Context(), opts, runF, logoutAllRun)
+			return cmdutil.RunOr(cmd.Context(), opts, runF, logoutAllRun)
 		},
 	}
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, `print {"sessionsEnded":N} as JSON`)
@@ -166,7 +166,7 @@ func NewCmdSendReset(f *cmdutil.Factory, runF func(context.Context, *Options) er
 with ` + "`wk password reset --token TOKEN`" + `.`,
 		Args: oneUser(opts),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return run(cmd.Context(), opts, runF, sendResetRun)
+			return cmdutil.RunOr(cmd.Context(), opts, runF, sendResetRun)
 		},
 	}
 }

@@ -23,7 +23,7 @@ recorded changes to the account (who did what, when). --json prints the WEBKNOSS
 object with role, plus audit when the history is readable.`,
 		Args: oneUser(opts),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return run(cmd.Context(), opts, runF, showRun)
+			return cmdutil.RunOr(cmd.Context(), opts, runF, showRun)
 		},
 	}
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print the user object with role and audit")

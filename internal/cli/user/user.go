@@ -4,7 +4,6 @@
 package user
 
 import (
-	"context"
 	"fmt"
 	"strings"
 
@@ -45,13 +44,6 @@ does not allow exits 5 and says which role it needs.`,
 		NewCmdSetRole(f, nil), NewCmdDeactivate(f, nil), NewCmdActivate(f, nil),
 		NewCmdLogoutAll(f, nil), NewCmdSendReset(f, nil))
 	return cmd
-}
-
-func run(ctx context.Context, opts *Options, runF, def func(context.Context, *Options) error) error {
-	if runF != nil {
-		return runF(ctx, opts)
-	}
-	return def(ctx, opts)
 }
 
 // oneUser is the Args check of the verbs that take one EMAIL|ID.
