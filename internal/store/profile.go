@@ -27,28 +27,6 @@ type querier interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }
 
-func teams(ctx context.Context, q querier, userID string) ([]account.TeamMembership, error) {
-	rows, err := q.QueryContext(ctx, `SELECT t.id, t.name, m.is_team_manager
-		FROM team_members m JOIN teams t ON t.id = m.team WHERE m.user = ? ORDER BY t.name`, userID)
-	if err != nil {
-		return nil, fmt.Errorf("read teams: %w", err)
-	}
-	defer rows.Close()
-
-	var out []account.TeamMembership
-	for rows.Next() {
-		var m account.TeamMembership
-		if err := rows.Scan(&m.ID, &m.Name, &m.IsTeamManager); err != nil {
-			return nil, fmt.Errorf("read teams: %w", err)
-		}
-		out = append(out, m)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read teams: %w", err)
-	}
-	return out, nil
-}
-
 // CurrentUser returns the caller with their teams.
 func (b *backend) CurrentUser(ctx context.Context) (*account.User, error) {
 	c, err := b.authenticate(ctx)
