@@ -7,7 +7,9 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
@@ -81,6 +84,8 @@ func runScripts(t *testing.T, remote bool) {
 			"filemode":  cmdFileMode,
 			"exits":     cmdExits,
 			"mailfile":  cmdMailFile,
+			"freeport":  cmdFreePort,
+			"httpget":   cmdHTTPGet,
 			"sinkmail":  func(ts *testscript.TestScript, neg bool, args []string) { cmdSinkMail(ts, neg, args, sink) },
 		},
 	})
@@ -315,5 +320,40 @@ func cmdSinkMail(ts *testscript.TestScript, neg bool, args []string, sink *mailt
 	}
 	if !neg {
 		ts.Fatalf("the sink has no mail for %s (%d messages)", args[0], len(msgs))
+	}
+}
+
+// cmdFreePort sets VAR to a loopback TCP port that was free a moment ago: freeport VAR.
+func cmdFreePort(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: freeport VAR")
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ts.Check(err)
+	ts.Setenv(args[0], strconv.Itoa(ln.Addr().(*net.TCPAddr).Port))
+	ts.Check(ln.Close())
+}
+
+// cmdHTTPGet fetches URL, retrying for up to 10 seconds while nothing listens, and
+// prints the status and body on stdout: httpget URL.
+func cmdHTTPGet(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: httpget URL")
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		resp, err := http.Get(args[0])
+		if err != nil {
+			if time.Now().After(deadline) {
+				ts.Fatalf("get %s: %v", args[0], err)
+			}
+			time.Sleep(50 * time.Millisecond)
+			continue
+		}
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		ts.Check(err)
+		fmt.Fprintf(ts.Stdout(), "%d\n%s\n", resp.StatusCode, body)
+		return
 	}
 }

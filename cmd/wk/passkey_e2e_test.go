@@ -35,11 +35,7 @@ func TestPasskeyBrowserEndToEnd(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 
-	bin := filepath.Join(t.TempDir(), "wk")
-	build := exec.CommandContext(ctx, "go", "build", "-o", bin, ".")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildWK(t, ctx)
 	w := &wkRunner{t: t, ctx: ctx, bin: bin, env: isolatedEnv(t.TempDir())}
 	w.ok("correct horse battery\n", "init", "--org", "Lab", "--email", "ada@example.com",
 		"--name", "Ada Lovelace", "--password-stdin")
@@ -83,11 +79,7 @@ func TestPasskeyServerPagesEndToEnd(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 
-	bin := filepath.Join(t.TempDir(), "wk")
-	build := exec.CommandContext(ctx, "go", "build", "-o", bin, ".")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildWK(t, ctx)
 	local := &wkRunner{t: t, ctx: ctx, bin: bin, env: isolatedEnv(t.TempDir())}
 	local.ok("correct horse battery\n", "init", "--org", "Lab", "--email", "ada@example.com",
 		"--name", "Ada Lovelace", "--password-stdin")

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -23,6 +24,9 @@ type Options struct {
 	F         *cmdutil.Factory
 	Listen    string
 	PublicURL string
+	// TrustedProxies are addresses or CIDR ranges of reverse proxies whose
+	// X-Forwarded-For header names the real client.
+	TrustedProxies []string
 	// Ready, when set, receives the address the server listens on; tests use it.
 	Ready func(addr string)
 }
@@ -55,6 +59,8 @@ relying party is the URL's host unless passkey.rp_id and passkey.origins say oth
 	}
 	cmd.Flags().StringVar(&opts.Listen, "listen", "", "address to listen on (env WK_LISTEN; default 127.0.0.1:8080)")
 	cmd.Flags().StringVar(&opts.PublicURL, "public-url", "", "URL people reach the server at (env WK_PUBLIC_URL)")
+	cmd.Flags().StringSliceVar(&opts.TrustedProxies, "trusted-proxy", nil,
+		"address or CIDR of a reverse proxy whose X-Forwarded-For names the client (repeatable)")
 	return cmd
 }
 
@@ -70,6 +76,11 @@ func serveRun(ctx context.Context, opts *Options) error {
 	listen := firstOf(opts.Listen, cfg.Listen)
 	public := strings.TrimRight(firstOf(opts.PublicURL, cfg.Mail.PublicURL), "/")
 
+	proxies, err := parseProxies(opts.TrustedProxies)
+	if err != nil {
+		return err
+	}
+
 	logger := slog.New(slog.NewJSONHandler(f.IO.ErrOut, nil))
 	db, err := store.Open(ctx, cfg.DBPath, store.Options{Logger: logger})
 	if err != nil {
@@ -82,7 +93,7 @@ func serveRun(ctx context.Context, opts *Options) error {
 		Password: mc.Password, From: mc.From, TLS: mc.TLS, PublicURL: public, OutboxDir: mc.Outbox})
 	rp := account.RelyingParty{ID: cfg.Passkey.RPID, Name: cfg.Passkey.RPName, Origins: cfg.Passkey.Origins}
 	srv := server.New(db, server.Config{PublicURL: public, Notifier: notifier,
-		Logger: logger, Version: f.Build.Version, Passkey: rp})
+		Logger: logger, Version: f.Build.Version, Passkey: rp, TrustedProxies: proxies})
 
 	ln, err := net.Listen("tcp", listen)
 	if err != nil {
@@ -104,4 +115,21 @@ func firstOf(values ...string) string {
 		}
 	}
 	return ""
+}
+
+// parseProxies reads --trusted-proxy values: single addresses or CIDR ranges.
+func parseProxies(values []string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, v := range values {
+		if p, err := netip.ParsePrefix(v); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(v)
+		if err != nil {
+			return nil, cmdutil.Usagef("--trusted-proxy %q is not an address or CIDR range like 10.0.0.0/8", v)
+		}
+		out = append(out, netip.PrefixFrom(a, a.BitLen()))
+	}
+	return out, nil
 }
