@@ -102,3 +102,12 @@ func plural(n int, unit string) string {
 	}
 	return fmt.Sprintf("%d %ss", n, unit)
 }
+
+// WriteJSONList writes a list as a JSON array; an empty or nil list is written as [],
+// never null, so scripts can always iterate.
+func WriteJSONList[T any](w io.Writer, list []T) error {
+	if list == nil {
+		list = []T{}
+	}
+	return WriteJSON(w, list)
+}

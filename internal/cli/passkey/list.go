@@ -6,7 +6,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/wk-tools/wk/internal/account"
 	"github.com/wk-tools/wk/internal/cli/cmdutil"
 )
 
@@ -45,10 +44,7 @@ func listRun(ctx context.Context, opts *Options) error {
 		return err
 	}
 	if opts.JSON {
-		if list == nil {
-			list = []account.Passkey{}
-		}
-		return cmdutil.WriteJSON(f.IO.Out, list)
+		return cmdutil.WriteJSONList(f.IO.Out, list)
 	}
 	if len(list) == 0 {
 		fmt.Fprintln(f.IO.ErrOut, "No passkeys yet: add one with `wk passkey register --name NAME`.")

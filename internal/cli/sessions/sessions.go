@@ -100,10 +100,7 @@ func listRun(ctx context.Context, opts *Options) error {
 		return err
 	}
 	if opts.JSON {
-		if list == nil {
-			list = []account.Session{}
-		}
-		return cmdutil.WriteJSON(f.IO.Out, list)
+		return cmdutil.WriteJSONList(f.IO.Out, list)
 	}
 
 	pal := f.OutPalette()

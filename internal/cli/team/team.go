@@ -67,10 +67,7 @@ func listRun(ctx context.Context, opts *Options) error {
 		return err
 	}
 	if opts.JSON {
-		if list == nil {
-			list = []account.Team{}
-		}
-		return cmdutil.WriteJSON(f.IO.Out, list)
+		return cmdutil.WriteJSONList(f.IO.Out, list)
 	}
 	if len(list) == 0 {
 		fmt.Fprintln(f.IO.ErrOut, "No teams yet: make one with `wk team create NAME`.")

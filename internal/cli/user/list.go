@@ -54,10 +54,7 @@ func listRun(ctx context.Context, opts *Options) error {
 		return err
 	}
 	if opts.JSON {
-		if list == nil {
-			list = []account.User{}
-		}
-		return cmdutil.WriteJSON(f.IO.Out, list)
+		return cmdutil.WriteJSONList(f.IO.Out, list)
 	}
 	if len(list) == 0 {
 		fmt.Fprintln(f.IO.ErrOut, "No users match.")
