@@ -51,7 +51,7 @@ wrk.body = '{"email":"bench@example.com","password":"' .. pw .. '"}'
 LUA
 
 rps() { awk '/Requests\/sec/ {print $2}'; }
-status_errors() { awk '/Non-2xx/ {print $5}'; }
+status_errors() { awk '/Non-2xx/ {n = $5} END {print n + 0}'; }
 
 echo "server $URL, wrk $DURATION per run, $(nproc) cores"
 wrk -t2 -c64 -d"$DURATION" "$URL/healthz" > "$WORK/healthz.txt"
