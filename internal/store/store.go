@@ -77,6 +77,7 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	start := time.Now()
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
@@ -103,6 +104,7 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 		s.Close()
 		return nil, err
 	}
+	log.Debug("opened store", "path", abs, "duration", time.Since(start))
 	return s, nil
 }
 
@@ -244,17 +246,22 @@ func checkMagic(path string) error {
 // tx runs fn in an immediate transaction: it holds the write lock from the start, so it
 // never fails half-way for lack of it. Keep fn short and free of password hashing.
 func (s *DB) tx(ctx context.Context, fn func(*sql.Tx) error) error {
+	start := time.Now()
 	tx, err := s.sql.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}
+	// The write lock is taken at BEGIN; a long wait here means other writers.
+	locked := time.Now()
 	if err := fn(tx); err != nil {
 		tx.Rollback()
+		s.log.Debug("write transaction rolled back", "lockWait", locked.Sub(start), "error", err)
 		return err
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit transaction: %w", err)
 	}
+	s.log.Debug("write transaction", "lockWait", locked.Sub(start), "duration", time.Since(locked))
 	return nil
 }
 
