@@ -50,7 +50,7 @@ func decodeJSON(r *http.Request, v any) error {
 	case errors.As(err, &tooBig):
 		return err
 	case errors.Is(err, io.EOF):
-		return account.Errorf(account.ErrInvalid, "Request body is missing: send JSON.")
+		return account.Errorf(account.ErrInvalid, "request body is missing: send JSON")
 	}
 	return account.Errorf(account.ErrInvalid, msgBadJSON)
 }

@@ -378,7 +378,7 @@ func (s *Server) linkFinish(w http.ResponseWriter, r *http.Request) {
 func (s *Server) linkStatus(w http.ResponseWriter, r *http.Request) {
 	poll := strings.TrimSpace(r.Header.Get(pollHeader))
 	if poll == "" {
-		s.writeError(w, r, account.Errorf(account.ErrInvalid, "Send the poll secret in "+pollHeader+"."))
+		s.writeError(w, r, account.Errorf(account.ErrInvalid, "send the poll secret in the "+pollHeader+" header"))
 		return
 	}
 	res, err := s.links(r, account.Credential{}).PollPasskeyLink(r.Context(), poll)
