@@ -4,6 +4,7 @@ package password
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -79,13 +80,16 @@ func NewCmdReset(f *cmdutil.Factory, runF func(context.Context, *Options) error)
 		Short: "Set a new password with a reset or invitation token",
 		Long: `Set a new password with the token from a reset or invitation mail. The new password
 is asked for twice on a terminal, or read from the first line of stdin with
---password-stdin. Every session of the account ends.`,
+--password-stdin. Every session of the account ends.
+
+With --token - the token is read from stdin instead of the command line, and with
+--password-stdin the password is the line after it.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return cmdutil.RunOr(cmd.Context(), opts, runF, resetRun)
 		},
 	}
-	cmd.Flags().StringVar(&opts.Token, "token", "", "the token from the mail (required)")
+	cmd.Flags().StringVar(&opts.Token, "token", "", "the token from the mail, or - to read it from the first line of stdin (required)")
 	cmd.Flags().BoolVar(&opts.PasswordStdin, "password-stdin", false, "read the new password from the first line of stdin")
 	_ = cmd.MarkFlagRequired("token")
 	return cmd
@@ -175,6 +179,14 @@ func resetRun(ctx context.Context, opts *Options) error {
 	f := opts.F
 	if opts.Token == "" {
 		return cmdutil.Usagef("--token is empty: copy the token from the reset mail")
+	}
+	if opts.Token == "-" {
+		// Keeps the token out of the process list; a password line may follow it.
+		tok, err := f.IO.StdinSecret("the reset token")
+		if err != nil {
+			return err
+		}
+		opts.Token = strings.TrimSpace(tok)
 	}
 	var pw string
 	var err error
