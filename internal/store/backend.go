@@ -132,8 +132,8 @@ func (b *backend) authenticate(ctx context.Context) (*caller, error) {
 		return nil, errNoCredential
 	}
 	kind, err := secret.Check(cred.Secret)
-	switch {
-	case cred.Kind == account.CredentialToken:
+	switch cred.Kind {
+	case account.CredentialToken:
 		if errors.Is(err, secret.ErrMistyped) {
 			return nil, errTokenMistyped
 		}
@@ -141,7 +141,7 @@ func (b *backend) authenticate(ctx context.Context) (*caller, error) {
 			return nil, errTokenMalformed
 		}
 		return b.authToken(ctx, cred.Secret)
-	case cred.Kind == account.CredentialSession:
+	case account.CredentialSession:
 		if err != nil || kind != secret.KindSession {
 			return nil, errSessionEnded
 		}

@@ -183,7 +183,7 @@ func TestVersionGate(t *testing.T) {
 				before := started.Load()
 				v, _, err := g.check()
 				if err != nil || v <= before {
-					errs <- fmt.Errorf("check() = %d, %v after %d reads had started, want a later read",
+					errs <- fmt.Errorf("check() = %d, %w after %d reads had started, want a later read",
 						v, err, before)
 					return
 				}

@@ -344,8 +344,13 @@ func TestAuditLog(t *testing.T) {
 	var got []string
 	for rows.Next() {
 		var a string
-		rows.Scan(&a)
+		if err := rows.Scan(&a); err != nil {
+			t.Fatal(err)
+		}
 		got = append(got, a)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
 	}
 	want := []string{"init", "login", "set-theme", "rotate-token", "logout-all"}
 	if diff := cmp.Diff(want, got); diff != "" {

@@ -3,6 +3,7 @@ package mailtest
 import (
 	"bytes"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"io"
 	"mime"
@@ -74,7 +75,7 @@ func textBody(contentType, encoding string, body io.Reader) (string, error) {
 		mr := multipart.NewReader(body, params["boundary"])
 		for {
 			part, err := mr.NextPart()
-			if err == io.EOF {
+			if errors.Is(err, io.EOF) {
 				return "", nil
 			}
 			if err != nil {
