@@ -35,10 +35,9 @@ type userPatch struct {
 	Experiences      map[string]int            `json:"experiences"`
 }
 
-// updateUser changes the caller's own name or email. Editing other users, roles, teams
-// and experiences is refused with 403 for now.
-//
-// TODO(wk): let administrators edit other users when the admin routes land.
+// updateUser changes the caller's own name or email. patchUser (handlers_admin.go) sends
+// role, activity and team changes to the administration rules and plain self-edits here;
+// a name or email change for another user is refused with 403.
 func (s *Server) updateUser(w http.ResponseWriter, r *http.Request) {
 	var in userPatch
 	if err := decodeJSON(r, &in); err != nil {
