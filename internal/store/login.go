@@ -112,23 +112,19 @@ func (b *backend) Login(ctx context.Context, email, password string) (*account.L
 		return nil, fmt.Errorf("find user: %w", err)
 	}
 
-	// TODO(wk): only known addresses are throttled, so a refusal tells an attacker that
-	// an account exists; count failures per address too (the server's per-client limit
-	// covers wk serve meanwhile).
-	if found {
-		if err := b.checkThrottle(ctx, userID, now); err != nil {
-			return nil, err
-		}
+	// Failures count per address, known or not, so a refusal tells nothing about
+	// whether the address has an account.
+	addr := account.NormalizeEmail(email)
+	if err := b.checkThrottle(ctx, addr, now); err != nil {
+		return nil, err
 	}
 	ok, rehash, err := b.verify(ctx, password, hash)
 	if err != nil {
 		return nil, err
 	}
 	if !found || !ok {
-		if found {
-			if err := b.recordFailure(ctx, userID, now); err != nil {
-				return nil, err
-			}
+		if err := b.recordFailure(ctx, addr, now); err != nil {
+			return nil, err
 		}
 		return nil, errBadLogin
 	}
@@ -150,10 +146,10 @@ func (b *backend) Login(ctx context.Context, email, password string) (*account.L
 				return fmt.Errorf("store new password hash: %w", err)
 			}
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM failed_logins WHERE user = ?`, userID); err != nil {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM failed_logins WHERE email = ?`, addr); err != nil {
 			return fmt.Errorf("clear failed logins: %w", err)
 		}
-		sec, err = b.openSession(ctx, tx, userID, now, account.OpenedWithPassword, "")
+		sec, err = b.openSession(ctx, tx, userID, now, account.OpenedWithPassword, "", "")
 		return err
 	})
 	if err != nil {
@@ -175,7 +171,7 @@ func (b *backend) LoginWithToken(ctx context.Context, tok string) (*account.Logi
 	var sec string
 	err = b.db.tx(ctx, func(tx *sql.Tx) error {
 		var err error
-		sec, err = b.openSession(ctx, tx, c.user.ID, now, account.OpenedWithToken, c.tokenID)
+		sec, err = b.openSession(ctx, tx, c.user.ID, now, account.OpenedWithToken, c.tokenID, "")
 		return err
 	})
 	if err != nil {
@@ -194,18 +190,16 @@ func (b *backend) loginResult(ctx context.Context, sec, userID string) (*account
 }
 
 // openSession records a new session inside tx and returns its secret, the only time
-// the secret exists outside the caller's hands.
+// the secret exists outside the caller's hands. tokenID or passkeyID names the API token
+// or passkey the session was opened with, so revoking that ends the session too.
 func (b *backend) openSession(ctx context.Context, tx *sql.Tx, userID string, now time.Time,
-	openedWith, tokenID string) (string, error) {
+	openedWith, tokenID, passkeyID string) (string, error) {
 	sec := secret.New(secret.KindSession)
-	var tok sql.NullString
-	if tokenID != "" {
-		tok = sql.NullString{String: tokenID, Valid: true}
-	}
 	_, err := tx.ExecContext(ctx, `INSERT INTO sessions (id, user, hash, created, last_used,
-		expires, user_agent, opened_with, token_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		expires, user_agent, opened_with, token_id, passkey_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		newID(), userID, secret.Hash(sec), ms(now), ms(now), ms(now.Add(SessionIdle)),
-		b.opts.UserAgent, openedWith, tok)
+		b.opts.UserAgent, openedWith, nullable(tokenID), nullable(passkeyID))
 	if err != nil {
 		return "", fmt.Errorf("open session: %w", err)
 	}
@@ -239,13 +233,18 @@ func (b *backend) verify(ctx context.Context, password string, hash sql.NullStri
 	return ok && hash.Valid, rehash, nil
 }
 
-// checkThrottle returns a *ThrottledError when the user has ThrottleFailures failures
+// nullable turns an empty id into SQL NULL.
+func nullable(id string) sql.NullString {
+	return sql.NullString{String: id, Valid: id != ""}
+}
+
+// checkThrottle returns a *ThrottledError when the address has ThrottleFailures failures
 // within ThrottleWindow before now. The refusal lasts until the oldest of the last
-// ThrottleFailures failures leaves the window.
-func (b *backend) checkThrottle(ctx context.Context, userID string, now time.Time) error {
+// ThrottleFailures failures leaves the window. addr is a normalized email address.
+func (b *backend) checkThrottle(ctx context.Context, addr string, now time.Time) error {
 	rows, err := b.db.sql.QueryContext(ctx, `SELECT at FROM failed_logins
-		WHERE user = ? AND at > ? ORDER BY at DESC LIMIT ?`,
-		userID, ms(now.Add(-ThrottleWindow)), ThrottleFailures)
+		WHERE email = ? AND at > ? ORDER BY at DESC LIMIT ?`,
+		addr, ms(now.Add(-ThrottleWindow)), ThrottleFailures)
 	if err != nil {
 		return fmt.Errorf("read failed logins: %w", err)
 	}
@@ -268,15 +267,17 @@ func (b *backend) checkThrottle(ctx context.Context, userID string, now time.Tim
 	return &account.ThrottledError{Until: time.UnixMilli(oldest).Add(ThrottleWindow)}
 }
 
-// recordFailure counts one failed password check and forgets those outside the window.
-func (b *backend) recordFailure(ctx context.Context, userID string, now time.Time) error {
+// recordFailure counts one failed password check for addr and forgets every failure,
+// of any address, that has left the window, which keeps the table small however many
+// addresses are tried.
+func (b *backend) recordFailure(ctx context.Context, addr string, now time.Time) error {
 	return b.db.tx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM failed_logins WHERE user = ? AND at <= ?`,
-			userID, ms(now.Add(-ThrottleWindow))); err != nil {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM failed_logins WHERE at <= ?`,
+			ms(now.Add(-ThrottleWindow))); err != nil {
 			return fmt.Errorf("prune failed logins: %w", err)
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO failed_logins (user, at) VALUES (?, ?)`,
-			userID, ms(now)); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO failed_logins (email, at) VALUES (?, ?)`,
+			addr, ms(now)); err != nil {
 			return fmt.Errorf("record failed login: %w", err)
 		}
 		return nil
@@ -287,7 +288,7 @@ func (b *backend) recordFailure(ctx context.Context, userID string, now time.Tim
 // like Login, and a wrong password counts as a failed login.
 func (b *backend) checkCurrentPassword(ctx context.Context, c *caller, password string) error {
 	now := b.now()
-	if err := b.checkThrottle(ctx, c.user.ID, now); err != nil {
+	if err := b.checkThrottle(ctx, c.user.Email, now); err != nil {
 		return err
 	}
 	var hash sql.NullString
@@ -308,7 +309,7 @@ func (b *backend) checkCurrentPassword(ctx context.Context, c *caller, password 
 		return err
 	}
 	if !ok {
-		if err := b.recordFailure(ctx, c.user.ID, now); err != nil {
+		if err := b.recordFailure(ctx, c.user.Email, now); err != nil {
 			return err
 		}
 		return errWrongPassword

@@ -21,7 +21,7 @@ const applicationID = 0x776b5354
 
 // SchemaVersion is the newest migration this wk knows. After migrating, the store's
 // PRAGMA user_version holds it, so an up-to-date store opens without running goose.
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 // checkSchema recognises the file and brings its schema up to date. The fast path is
 // two pragma reads; goose runs only for a new or older store.
@@ -90,6 +90,11 @@ func (s *DB) claim(ctx context.Context) error {
 // marker in the header.
 // A table lock ([migrationLock]) keeps two processes from migrating at once.
 func (s *DB) migrate(ctx context.Context) error {
+	return s.migrateTo(ctx, SchemaVersion)
+}
+
+// migrateTo runs the migrations up to version; tests use it to make older stores.
+func (s *DB) migrateTo(ctx context.Context, version int64) error {
 	sub, err := fs.Sub(migrationFiles, "migrations")
 	if err != nil {
 		return fmt.Errorf("read migrations: %w", err)
@@ -100,7 +105,7 @@ func (s *DB) migrate(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("prepare migrations: %w", err)
 	}
-	results, err := p.Up(ctx)
+	results, err := p.UpTo(ctx, version)
 	if err != nil {
 		return fmt.Errorf("migrate store %s: %w", s.path, err)
 	}
@@ -109,8 +114,7 @@ func (s *DB) migrate(ctx context.Context) error {
 	}
 
 	return s.tx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, fmt.Sprintf(
-			"PRAGMA user_version = %d", SchemaVersion))
+		_, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", version))
 		if err != nil {
 			return fmt.Errorf("mark store: %w", err)
 		}

@@ -1,9 +1,9 @@
 package store
 
 import (
-	"context"
 	"database/sql"
 	"errors"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -137,7 +137,7 @@ func TestOpenNewerStore(t *testing.T) {
 	db.Close()
 
 	_, err = Open(t.Context(), path, Options{})
-	want := path + " was written by a newer wk (schema 7, this wk knows 1): upgrade wk"
+	want := path + " was written by a newer wk (schema 7, this wk knows 2): upgrade wk"
 	if !errors.Is(err, account.ErrInvalid) || err.Error() != want {
 		t.Errorf("Open(newer) = %v, want %q", err, want)
 	}
@@ -164,43 +164,85 @@ func TestOpenFastPathSkipsGoose(t *testing.T) {
 
 func TestOpenMigratesOlderStore(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "wk.db")
-	db, err := Create(t.Context(), path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// A store stamped as a wk store but at version 0, as one interrupted right after
-	// creation would be, is migrated on a plain Open.
-	ctx := context.Background()
-	for _, q := range []string{"PRAGMA user_version = 0", "DROP TABLE audit_log"} {
-		if _, err := db.sql.ExecContext(ctx, q); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if _, err := db.sql.ExecContext(ctx, "DELETE FROM goose_db_version WHERE version_id = 1"); err != nil {
-		t.Fatal(err)
-	}
-	// Undo 00001 fully so that goose can apply it again.
-	for _, q := range []string{"failed_logins", "ceremonies", "passkeys", "one_time_tokens",
-		"sessions", "api_tokens", "team_members", "teams", "users", "organizations"} {
-		if _, err := db.sql.ExecContext(ctx, "DROP TABLE "+q); err != nil {
-			t.Fatal(err)
-		}
-	}
-	db.Close()
+	old := olderStore(t, path, 1)
 
-	db, err = Open(t.Context(), path, Options{})
+	// Data written by the version-1 wk: a user, a session and two failed logins, which
+	// version 1 counted per user.
+	ctx := t.Context()
+	const userID = "0123456789abcdef01234567"
+	for _, q := range []string{
+		`INSERT INTO organizations (id, name, created) VALUES ('lab', 'Lab', 1)`,
+		`INSERT INTO users (id, organization, email, first_name, last_name, created, last_activity)
+			VALUES ('` + userID + `', 'lab', '` + testInit().Email + `', 'Ada', 'Lovelace', 1, 1)`,
+		`INSERT INTO sessions (id, user, hash, created, last_used, expires, opened_with)
+			VALUES ('s1', '` + userID + `', x'01', 1, 1, 9999999999999, 'password')`,
+		`INSERT INTO failed_logins (user, at) VALUES ('` + userID + `', 5), ('` + userID + `', 6)`,
+	} {
+		if _, err := old.sql.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	old.Close()
+
+	db, err := Open(ctx, path, Options{})
 	if err != nil {
-		t.Fatalf("Open(older store) = %v", err)
+		t.Fatalf("Open(version-1 store) = %v", err)
 	}
 	defer db.Close()
 	var v int
-	db.sql.QueryRow("PRAGMA user_version").Scan(&v)
-	if v != SchemaVersion {
-		t.Errorf("user_version after migrating = %d, want %d", v, SchemaVersion)
+	if err := db.sql.QueryRow("PRAGMA user_version").Scan(&v); err != nil || v != SchemaVersion {
+		t.Errorf("user_version after migrating = %d, %v; want %d", v, err, SchemaVersion)
 	}
+	var email string
+	var failures, sessions int
+	if err := db.sql.QueryRow(`SELECT min(email), count(*) FROM failed_logins`).Scan(&email, &failures); err != nil {
+		t.Fatal(err)
+	}
+	if email != testInit().Email || failures != 2 {
+		t.Errorf("failed logins after migrating = %d for %q, want 2 for %q", failures, email, testInit().Email)
+	}
+	if err := db.sql.QueryRow(`SELECT count(*) FROM sessions WHERE passkey_id IS NULL`).Scan(&sessions); err != nil || sessions != 1 {
+		t.Errorf("sessions after migrating = %d, %v; want the one session kept", sessions, err)
+	}
+}
+
+// A store stamped as a wk store but at version 0, as one interrupted right after creation
+// would be, is migrated on a plain Open.
+func TestOpenMigratesInterruptedCreate(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "wk.db")
+	olderStore(t, path, 0).Close()
+
+	db, err := Open(t.Context(), path, Options{})
+	if err != nil {
+		t.Fatalf("Open(interrupted store) = %v", err)
+	}
+	defer db.Close()
 	if _, err := db.sql.Exec("SELECT count(*) FROM audit_log"); err != nil {
 		t.Errorf("audit_log missing after migrating: %v", err)
 	}
+}
+
+// olderStore makes a wk store at path migrated only up to version, as an older wk
+// left it.
+func olderStore(t *testing.T, path string, version int64) *DB {
+	t.Helper()
+	if err := prepareFile(path, true); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := sql.Open("sqlite", dsn(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := &DB{sql: raw, path: path, log: slog.New(slog.DiscardHandler)}
+	if err := db.claim(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if version > 0 {
+		if err := db.migrateTo(t.Context(), version); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return db
 }
 
 func TestOpenOddPath(t *testing.T) {

@@ -35,7 +35,8 @@ func (b *backend) engine() *passkey.Engine {
 
 // passkeyColumns are selected, in this order, by scanPasskey.
 const passkeyColumns = `p.id, p.credential_id, p.public_key, p.sign_count, p.aaguid,
-	p.transports, p.backup_eligible, p.backup_state, p.name, p.created, p.last_used`
+	p.transports, p.backup_eligible, p.backup_state, p.name, p.created, p.last_used,
+	p.user_verified, p.attestation_type, p.attestation_format`
 
 // storedKey is one row of the passkeys table: what `wk passkey list` shows and what the
 // engine verifies against.
@@ -50,7 +51,8 @@ func scanPasskey(row interface{ Scan(...any) error }) (*storedKey, error) {
 	var transports string
 	var lastUsed sql.NullInt64
 	err := row.Scan(&k.pk.ID, &k.cred.ID, &k.cred.PublicKey, &signCount, &k.cred.AAGUID,
-		&transports, &k.cred.BackupEligible, &k.cred.BackedUp, &k.pk.Name, &created, &lastUsed)
+		&transports, &k.cred.BackupEligible, &k.cred.BackedUp, &k.pk.Name, &created, &lastUsed,
+		&k.cred.UserVerified, &k.cred.AttestationType, &k.cred.AttestationFormat)
 	if err != nil {
 		return nil, err
 	}
@@ -58,11 +60,6 @@ func scanPasskey(row interface{ Scan(...any) error }) (*storedKey, error) {
 	if transports != "" {
 		k.cred.Transports = strings.Split(transports, ",")
 	}
-	// wk asks for no attestation, so the table keeps none; the engine needs the
-	// values only to look authenticators up in metadata, which wk does not do.
-	// TODO(wk): add user_verified and attestation columns in a new migration, so the
-	// store keeps everything the engine returns instead of assuming "none".
-	k.cred.AttestationType, k.cred.AttestationFormat = "none", "none"
 	k.cred.Name = k.pk.Name
 
 	k.pk.Created, k.pk.LastUsed = fromMS(created), fromNullMS(lastUsed)
@@ -203,10 +200,12 @@ func (b *backend) finishRegistration(ctx context.Context, c *caller, ceremonyID 
 	id, now, cred := newID(), b.now(), reg.Credential
 	err = b.db.tx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO passkeys (id, user, credential_id, public_key,
-			sign_count, aaguid, transports, backup_eligible, backup_state, name, created)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			sign_count, aaguid, transports, backup_eligible, backup_state, name, created,
+			user_verified, attestation_type, attestation_format)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			id, c.user.ID, cred.ID, cred.PublicKey, int64(cred.SignCount), cred.AAGUID,
-			strings.Join(cred.Transports, ","), cred.BackupEligible, cred.BackedUp, reg.Name, ms(now))
+			strings.Join(cred.Transports, ","), cred.BackupEligible, cred.BackedUp, reg.Name, ms(now),
+			cred.UserVerified, orNone(cred.AttestationType), orNone(cred.AttestationFormat))
 		if isConstraint(err) {
 			return account.Errorf(account.ErrConflict,
 				"this passkey or the name %q is already registered: choose another name or authenticator", reg.Name)
@@ -297,10 +296,8 @@ func (b *backend) RenamePasskey(ctx context.Context, idOrName, newName string) (
 }
 
 // DeletePasskey removes one of the caller's passkeys, which stops signing in at once,
-// and mails a notice.
-//
-// TODO(wk): sessions opened with the passkey stay open, because sessions do not record
-// which passkey opened them; add that column and end them here.
+// ends the sessions opened with it (by the sessions table's foreign key), and mails a
+// notice.
 func (b *backend) DeletePasskey(ctx context.Context, idOrName string) (*account.Passkey, error) {
 	c, err := b.authenticate(ctx)
 	if err != nil {
@@ -345,9 +342,9 @@ func (b *backend) BeginPasskeyLogin(ctx context.Context, rp account.RelyingParty
 // ErrUnauthenticated and opens nothing.
 func (b *backend) FinishPasskeyLogin(ctx context.Context, ceremonyID string, response []byte) (*account.LoginResult, error) {
 	var sec string
-	user, err := b.verifyPasskeyLogin(ctx, ceremonyID, response, func(tx *sql.Tx, userID string, now time.Time) error {
+	user, err := b.verifyPasskeyLogin(ctx, ceremonyID, response, func(tx *sql.Tx, userID, keyID string, now time.Time) error {
 		var err error
-		sec, err = b.openSession(ctx, tx, userID, now, account.OpenedWithPasskey, "")
+		sec, err = b.openSession(ctx, tx, userID, now, account.OpenedWithPasskey, "", keyID)
 		return err
 	})
 	if err != nil {
@@ -357,11 +354,11 @@ func (b *backend) FinishPasskeyLogin(ctx context.Context, ceremonyID string, res
 }
 
 // verifyPasskeyLogin verifies a login assertion and records the new signature counter,
-// and in the same transaction runs then for the user it names: FinishPasskeyLogin opens
-// a session there, a passkey link records who signed in. Every failure is
-// ErrUnauthenticated and changes nothing.
+// and in the same transaction runs then for the user it names and the passkey they
+// used: FinishPasskeyLogin opens a session there, a passkey link records who signed in.
+// Every failure is ErrUnauthenticated and changes nothing.
 func (b *backend) verifyPasskeyLogin(ctx context.Context, ceremonyID string, response []byte,
-	then func(tx *sql.Tx, userID string, now time.Time) error) (*account.User, error) {
+	then func(tx *sql.Tx, userID, keyID string, now time.Time) error) (*account.User, error) {
 	state, err := b.takeCeremony(ctx, ceremonyID, ceremonyLogin, "", errPasskeyLoginGone)
 	if err != nil {
 		return nil, err
@@ -398,18 +395,19 @@ func (b *backend) verifyPasskeyLogin(ctx context.Context, ceremonyID string, res
 	err = b.db.tx(ctx, func(tx *sql.Tx) error {
 		// The old counter in the condition refuses a second login that verified
 		// against the same counter at the same time.
-		res, err := tx.ExecContext(ctx, `UPDATE passkeys SET sign_count = ?, backup_state = ?,
-			last_used = ? WHERE user = ? AND credential_id = ? AND sign_count = ?`,
+		var keyID string
+		err := tx.QueryRowContext(ctx, `UPDATE passkeys SET sign_count = ?, backup_state = ?,
+			last_used = ? WHERE user = ? AND credential_id = ? AND sign_count = ? RETURNING id`,
 			int64(cred.SignCount), cred.BackedUp, ms(now), user.ID, cred.ID,
-			int64(oldCount(before, cred.ID)))
-		if err != nil {
-			return fmt.Errorf("record passkey use: %w", err)
-		}
-		if n, _ := res.RowsAffected(); n != 1 {
+			int64(oldCount(before, cred.ID))).Scan(&keyID)
+		if errors.Is(err, sql.ErrNoRows) {
 			return account.Errorf(account.ErrUnauthenticated,
 				"passkey login failed: the passkey was deleted or used by another login at the same time: try again")
 		}
-		return then(tx, user.ID, now)
+		if err != nil {
+			return fmt.Errorf("record passkey use: %w", err)
+		}
+		return then(tx, user.ID, keyID, now)
 	})
 	if err != nil {
 		return nil, err
@@ -425,4 +423,12 @@ func oldCount(u *passkey.User, id []byte) uint32 {
 		}
 	}
 	return 0
+}
+
+// orNone stores an empty attestation type or format as "none", what wk asks for.
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
 }

@@ -307,9 +307,20 @@ func TestPasskeyDelete(t *testing.T) {
 	anon := e.passkeys(account.Credential{})
 	auth := softauthn.New(testOrigin)
 	pk := register(t, pb, auth, "laptop")
-	register(t, pb, softauthn.New(testOrigin), "phone")
+	phone := softauthn.New(testOrigin)
+	register(t, pb, phone, "phone")
 
-	_, err := pb.DeletePasskey(t.Context(), "tablet")
+	// One session opened with each key; deleting laptop must end only its own.
+	viaLaptop, err := loginWith(t, anon, auth)
+	if err != nil {
+		t.Fatal(err)
+	}
+	viaPhone, err := loginWith(t, anon, phone)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	_, err = pb.DeletePasskey(t.Context(), "tablet")
 	wantKind(t, "delete of an unknown name", err, account.ErrNotFound, `"tablet"`)
 
 	got, err := pb.DeletePasskey(t.Context(), "LAPTOP")
@@ -324,6 +335,11 @@ func TestPasskeyDelete(t *testing.T) {
 
 	_, err = loginWith(t, anon, auth)
 	wantKind(t, "login with a deleted passkey", err, account.ErrUnauthenticated, "deleted")
+	_, err = e.backend(viaLaptop.Credential).CurrentUser(t.Context())
+	wantKind(t, "a session opened with the deleted passkey", err, account.ErrUnauthenticated, "")
+	if _, err := e.backend(viaPhone.Credential).CurrentUser(t.Context()); err != nil {
+		t.Errorf("session opened with the other passkey: CurrentUser = %v, want it to work", err)
+	}
 	list, _ := pb.Passkeys(t.Context())
 	if len(list) != 1 || list[0].Name != "phone" {
 		t.Errorf("Passkeys after delete = %+v, want only phone", list)

@@ -88,6 +88,8 @@ type linkData struct {
 	Ceremony string           `json:"ceremony,omitempty"`
 	Done     bool             `json:"done,omitempty"`
 	Passkey  *account.Passkey `json:"passkey,omitempty"`
+	// KeyID is the passkey a finished login used; its session is opened with it.
+	KeyID string `json:"key,omitempty"`
 }
 
 // linkRow is one link as read from the ceremonies table.
@@ -304,8 +306,8 @@ func (b *backend) FinishPasskeyLink(ctx context.Context, link string, response [
 		return nil, errLinkGone
 	}
 	if l.data.Mode == account.PasskeyPageLogin {
-		_, err := b.verifyPasskeyLogin(ctx, l.data.Ceremony, response, func(tx *sql.Tx, userID string, _ time.Time) error {
-			l.data.Done = true
+		_, err := b.verifyPasskeyLogin(ctx, l.data.Ceremony, response, func(tx *sql.Tx, userID, keyID string, _ time.Time) error {
+			l.data.Done, l.data.KeyID = true, keyID
 			return saveLink(ctx, tx, l.id, userID, l.data)
 		})
 		return nil, err
@@ -350,7 +352,11 @@ func (b *backend) PollPasskeyLink(ctx context.Context, poll string) (*PasskeyLin
 		if l.data.Mode != account.PasskeyPageLogin {
 			return nil
 		}
-		sec, err = b.openSession(ctx, tx, l.user, now, account.OpenedWithPasskey, "")
+		sec, err = b.openSession(ctx, tx, l.user, now, account.OpenedWithPasskey, "", l.data.KeyID)
+		if isConstraint(err) {
+			return account.Errorf(account.ErrUnauthenticated,
+				"passkey login failed: the passkey was deleted meanwhile: sign in another way")
+		}
 		return err
 	})
 	if err != nil {

@@ -172,7 +172,7 @@ func (b *backend) ResetPassword(ctx context.Context, tok, password string) error
 		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user = ?`, u.ID); err != nil {
 			return fmt.Errorf("end sessions: %w", err)
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM failed_logins WHERE user = ?`, u.ID); err != nil {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM failed_logins WHERE email = ?`, u.Email); err != nil {
 			return fmt.Errorf("clear failed logins: %w", err)
 		}
 		return audit(ctx, tx, now, u.ID, u.ID, "reset-password", tokKind)

@@ -116,6 +116,38 @@ func TestThrottleWindow(t *testing.T) {
 	e.login(t, "ada@example.com", pw)
 }
 
+// An address without an account is throttled exactly like one with, so the refusal
+// does not tell which it is; and the count is per address, so other accounts are not
+// affected, and an address given in another case is the same address.
+func TestThrottleUnknownAddress(t *testing.T) {
+	e := newTestEnv(t)
+	b := e.backend(account.Credential{})
+
+	refusal := func(email string) error {
+		for i := range ThrottleFailures {
+			if _, err := b.Login(t.Context(), email, "nope-nope"); !errors.Is(err, account.ErrUnauthenticated) {
+				t.Fatalf("failure %d for %s: Login = %v", i, email, err)
+			}
+		}
+		_, err := b.Login(t.Context(), strings.ToUpper(email), "nope-nope")
+		return err
+	}
+	known, unknown := refusal("ada@example.com"), refusal("nobody@example.com")
+	var kt, ut *account.ThrottledError
+	if !errors.As(known, &kt) || !errors.As(unknown, &ut) {
+		t.Fatalf("after %d failures: known = %v, unknown = %v; want both *ThrottledError",
+			ThrottleFailures, known, unknown)
+	}
+	if known.Error() != unknown.Error() {
+		t.Errorf("refusals differ: known %q, unknown %q", known, unknown)
+	}
+
+	// Another address is not locked by these failures.
+	if _, err := b.Login(t.Context(), "grace@example.com", "nope-nope"); errors.Is(err, account.ErrThrottled) {
+		t.Errorf("Login(grace@example.com) = %v, want a plain refusal", err)
+	}
+}
+
 func TestThrottleCountsPasswordChecks(t *testing.T) {
 	e := newTestEnv(t)
 	b := e.backend(e.login(t, "ada@example.com", accounttest.DefaultInit.Password))

@@ -17,8 +17,9 @@ func NewCmdDelete(f *cmdutil.Factory, runF func(context.Context, *Options) error
 		Aliases: []string{"rm"},
 		Short:   "Delete one of your passkeys",
 		Long: `Delete one of your passkeys, found by its id or its name (regardless of case). It
-stops signing you in at once; remove it from your authenticator too. A notice goes to your
-email address. wk asks to confirm; scripts pass --yes.`,
+stops signing you in at once, and the sessions opened with it end; remove it from your
+authenticator too. A notice goes to your email address. wk asks to confirm; scripts pass
+--yes.`,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return cmdutil.Usagef("expected a passkey id or name as the one argument: see `wk passkey list`")
