@@ -59,6 +59,10 @@ type Backend interface {
 	// RotateToken revokes the caller's API token and every session opened with it, and
 	// returns a new one with Secret set.
 	RotateToken(ctx context.Context) (*Token, error)
+	// RevokeToken revokes the caller's API token and every session opened with it
+	// without making a new one, as WEBKNOSSOS's DELETE /api/auth/token does; the next
+	// Token call makes one. It reports whether there was a token to revoke.
+	RevokeToken(ctx context.Context) (bool, error)
 
 	// Close releases what the backend holds.
 	Close() error

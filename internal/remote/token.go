@@ -41,6 +41,18 @@ func (c *Client) RotateToken(ctx context.Context) (*account.Token, error) {
 	return c.Token(ctx)
 }
 
+// RevokeToken revokes the caller's token with DELETE /api/auth/token, which answers
+// {"messages":"Token was deleted."} when there was one and an empty body when not.
+func (c *Client) RevokeToken(ctx context.Context) (bool, error) {
+	var ans struct {
+		Messages any `json:"messages"`
+	}
+	if _, err := c.call(ctx, request{method: http.MethodDelete, path: "/auth/token"}, &ans); err != nil {
+		return false, err
+	}
+	return ans.Messages != nil, nil
+}
+
 // readToken decodes a token answer, filling the prefix from the secret when the server
 // sends only {"token":…}.
 func (c *Client) readToken(ctx context.Context, rq request) (*account.Token, error) {

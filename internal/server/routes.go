@@ -19,7 +19,7 @@ package server
 //	POST   /api/auth/logout (also GET)   → "/"; ends the id cookie's session and clears it
 //	POST   /api/auth/logoutEverywhere    → {"ended":N}; ?revokeToken=true also revokes the token
 //	GET    /api/auth/token               → {id,prefix,created,lastUsed}, plus token when made now
-//	DELETE /api/auth/token               → {"messages":"Token was deleted."}
+//	DELETE /api/auth/token               → {"messages":"Token was deleted."}, or empty without one
 //	GET    /api/user                     → the user object
 //	PATCH  /api/users/{id}               {firstName,lastName,email,password} → the user object;
 //	                                     also isAdmin, isDatasetManager, isActive and teams
@@ -91,8 +91,8 @@ package server
 //   - Revoking the API token also ends every session opened with it (tokenLogin).
 //   - Tokens are stored hashed, so GET /api/auth/token shows the secret only when it
 //     makes the token; WEBKNOSSOS shows it every time.
-//   - DELETE /api/auth/token puts a new token in place whose secret nobody sees; get a
-//     usable one with POST /api/auth/token/rotate.
+//   - DELETE /api/auth/token also ends the sessions opened with the token; the next
+//     GET /api/auth/token makes and shows a new one, as WEBKNOSSOS's page expects.
 //   - Changing the password ends the caller's other sessions; a reset ends all of them.
 //   - Login answers the user object (WEBKNOSSOS: empty) and a wrong password is 401
 //     (WEBKNOSSOS: 400); ErrUnauthenticated is 401 everywhere.

@@ -372,6 +372,17 @@ func TestTokenRoutes(t *testing.T) {
 	if a := e.do("GET", "/api/user", "", withToken(fresh)); a.Status != 401 {
 		t.Errorf("deleted token = %d, want 401", a.Status)
 	}
+
+	// As WEBKNOSSOS's "revoke and generate" page does: DELETE, then GET shows a new
+	// token; a second DELETE first finds nothing and answers an empty 200.
+	a = e.do("DELETE", "/api/auth/token", "", withCookie(cookie), withHeader("Origin", e.hs.URL))
+	if a.Status != 200 || a.Body != "" {
+		t.Errorf("DELETE token without one = %d %q, want an empty 200", a.Status, a.Body)
+	}
+	remade := keys(t, e.do("GET", "/api/auth/token", "", withCookie(cookie)))
+	if tok, _ := remade["token"].(string); tok == "" || tok == fresh {
+		t.Errorf("GET token after DELETE = %v, want a new token shown", remade)
+	}
 	if a := e.do("POST", "/api/auth/tokenLogin", ""); a.Status != 401 {
 		t.Errorf("tokenLogin without token = %d, want 401", a.Status)
 	}

@@ -44,19 +44,8 @@ func (b *backend) RotateToken(ctx context.Context) (*account.Token, error) {
 	now := b.now()
 	var t *account.Token
 	err = b.db.tx(ctx, func(tx *sql.Tx) error {
-		old, err := liveToken(ctx, tx.QueryRowContext, c.user.ID)
-		if err != nil {
+		if _, err := revokeLiveToken(ctx, tx, c.user.ID, now); err != nil {
 			return err
-		}
-		if old != nil {
-			if _, err := tx.ExecContext(ctx, `UPDATE api_tokens SET revoked = ? WHERE id = ?`,
-				ms(now), old.ID); err != nil {
-				return fmt.Errorf("revoke token: %w", err)
-			}
-			if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE token_id = ?`,
-				old.ID); err != nil {
-				return fmt.Errorf("end sessions of token: %w", err)
-			}
 		}
 		if t, err = makeToken(ctx, tx, c.user.ID, now); err != nil {
 			return err
@@ -67,6 +56,41 @@ func (b *backend) RotateToken(ctx context.Context) (*account.Token, error) {
 		return nil, err
 	}
 	return t, b.notify(ctx, noticeFor(account.NoticeTokenRegenerated, &c.user, c.orgName))
+}
+
+// RevokeToken revokes the caller's token and every session opened with it, and makes
+// no new one.
+func (b *backend) RevokeToken(ctx context.Context) (bool, error) {
+	c, err := b.authenticate(ctx)
+	if err != nil {
+		return false, err
+	}
+	now := b.now()
+	var revoked bool
+	err = b.db.tx(ctx, func(tx *sql.Tx) error {
+		if revoked, err = revokeLiveToken(ctx, tx, c.user.ID, now); err != nil || !revoked {
+			return err
+		}
+		return audit(ctx, tx, now, c.user.ID, c.user.ID, "revoke-token", "")
+	})
+	return revoked, err
+}
+
+// revokeLiveToken revokes the user's live token, if any, and ends the sessions opened
+// with it. It reports whether there was one.
+func revokeLiveToken(ctx context.Context, tx *sql.Tx, userID string, now time.Time) (bool, error) {
+	old, err := liveToken(ctx, tx.QueryRowContext, userID)
+	if err != nil || old == nil {
+		return false, err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE api_tokens SET revoked = ? WHERE id = ?`,
+		ms(now), old.ID); err != nil {
+		return false, fmt.Errorf("revoke token: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE token_id = ?`, old.ID); err != nil {
+		return false, fmt.Errorf("end sessions of token: %w", err)
+	}
+	return true, nil
 }
 
 func liveToken(ctx context.Context, q queryRowFunc, userID string) (*account.Token, error) {

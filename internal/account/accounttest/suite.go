@@ -680,4 +680,33 @@ func testToken(t *testing.T, h Harness) {
 			t.Errorf("token-regenerated notices = %+v, want one", got)
 		}
 	})
+
+	// Revoke, then show: WEBKNOSSOS's "revoke and generate" page does exactly this.
+	t.Run("revoke_then_show", func(t *testing.T) {
+		e := h.Setup(t)
+		sess := login(t, e, e.Init.Email, e.Init.Password)
+		b := e.Backend(sess)
+		if revoked, err := b.RevokeToken(ctx(t)); err != nil || revoked {
+			t.Errorf("RevokeToken without a token = %v, %v; want false, nil", revoked, err)
+		}
+		old, err := b.Token(ctx(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		viaToken, err := e.Backend(account.Credential{}).LoginWithToken(ctx(t), old.Secret)
+		if err != nil {
+			t.Fatal(err)
+		}
+
+		if revoked, err := b.RevokeToken(ctx(t)); err != nil || !revoked {
+			t.Fatalf("RevokeToken = %v, %v; want true, nil", revoked, err)
+		}
+		wantDead(t, e, "the revoked token", tokenCred(old.Secret))
+		wantDead(t, e, "a session opened with the revoked token", viaToken.Credential)
+		wantAlive(t, e, "the password session", sess)
+		fresh, err := b.Token(ctx(t))
+		if err != nil || fresh.Secret == "" || fresh.ID == old.ID {
+			t.Errorf("Token after RevokeToken = %+v, %v; want a new token with its secret", fresh, err)
+		}
+	})
 }
