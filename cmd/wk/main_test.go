@@ -16,6 +16,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -129,12 +130,26 @@ func startServer(env *testscript.Env) error {
 	})
 	env.Setenv("WK_URL", "http://"+ln.Addr().String())
 	env.Setenv("WK_TEST_REMOTE", "1")
+	servers.Store(env.WorkDir, srv)
+	env.Defer(func() { servers.Delete(env.WorkDir) })
 	return nil
+}
+
+// servers maps a remote scenario's work folder to its server, so the mail commands can
+// wait for reset mails the server sends after answering.
+var servers sync.Map
+
+// waitForMail waits until the scenario's server, if any, has sent the mails it owes.
+func waitForMail(ts *testscript.TestScript) {
+	if srv, ok := servers.Load(ts.Getenv("WORK")); ok {
+		srv.(*server.Server).WaitForMail()
+	}
 }
 
 // cmdMailToken finds the newest outbox mail whose subject contains WORD and sets VAR to the
 // token on its "wk password reset --token TOKEN" line: mailtoken WORD VAR.
 func cmdMailToken(ts *testscript.TestScript, neg bool, args []string) {
+	waitForMail(ts)
 	if len(args) != 2 {
 		ts.Fatalf("usage: mailtoken SUBJECT-WORD VAR")
 	}
@@ -263,6 +278,7 @@ func cmdExits(ts *testscript.TestScript, neg bool, args []string) {
 // cmdMailFile sets VAR to the newest outbox mail whose file name or subject holds WORD:
 // mailfile WORD VAR. With !, it checks that there is none.
 func cmdMailFile(ts *testscript.TestScript, neg bool, args []string) {
+	waitForMail(ts)
 	if len(args) != 2 {
 		ts.Fatalf("usage: mailfile WORD VAR")
 	}
@@ -300,6 +316,7 @@ func outbox(ts *testscript.TestScript) []string {
 // headers and decoded text: sinkmail ADDRESS FILE. Scripts run in parallel and share the
 // server, so each uses addresses of its own.
 func cmdSinkMail(ts *testscript.TestScript, neg bool, args []string, sink *mailtest.Sink) {
+	waitForMail(ts)
 	if len(args) != 2 {
 		ts.Fatalf("usage: sinkmail ADDRESS FILE")
 	}

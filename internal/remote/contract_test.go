@@ -49,8 +49,9 @@ func TestContract(t *testing.T) {
 				t.Cleanup(func() { c.Close() })
 				return c
 			},
-			Init:    accounttest.DefaultInit,
-			Notices: rec.Notices,
+			Init: accounttest.DefaultInit,
+			// Reset mails go out after the answer; wait for them before reading.
+			Notices: func() []account.Notice { srv.WaitForMail(); return rec.Notices() },
 			Advance: clock.Advance,
 			AddUser: func(t *testing.T, email, password string) { addUser(t, path, clock.Now(), email, password) },
 		}

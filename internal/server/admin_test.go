@@ -51,7 +51,7 @@ func newAdminEnv(t *testing.T) *adminEnv {
 		t.Fatalf("POST /api/users = %d %s", a.Status, a.Body)
 	}
 	e.graceID = keys(t, a)["id"].(string)
-	ns := e.rec.Notices()
+	ns := e.notices()
 	tok := ns[len(ns)-1].Secret
 	a = e.do("POST", "/api/auth/resetPassword",
 		`{"token":"`+tok+`","password":{"password1":"compiler-pioneer-52","password2":"compiler-pioneer-52"}}`)

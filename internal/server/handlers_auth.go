@@ -1,10 +1,12 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/wk-tools/wk/internal/account"
 )
@@ -142,7 +144,10 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, ended{n})
 }
 
-// startResetPassword mails a reset token, answering the same for unknown addresses.
+// startResetPassword mails a reset token, answering the same for unknown addresses. It
+// answers at once and sends the mail in the background, so the answer takes as long for
+// an address without an account as for one with. A malformed address and a server
+// without mail are still reported.
 func (s *Server) startResetPassword(w http.ResponseWriter, r *http.Request) {
 	var in struct {
 		Email string `json:"email"`
@@ -151,14 +156,34 @@ func (s *Server) startResetPassword(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-
-	err := s.backendFor(r, account.Credential{}).ForgotPassword(r.Context(), in.Email)
-	if err = s.settle(r, err); err != nil {
+	if _, err := account.CheckEmail(in.Email); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
+	if s.cfg.Notifier == nil {
+		s.writeError(w, r, account.Errorf(account.ErrUnsupported,
+			"cannot send a reset mail: no mail delivery is set up"))
+		return
+	}
+
+	b := s.backendFor(r, account.Credential{})
+	ctx := context.WithoutCancel(r.Context())
+	s.mailing.Add(1)
+	go func() {
+		defer s.mailing.Done()
+		ctx, cancel := context.WithTimeout(ctx, time.Minute)
+		defer cancel()
+		if err := b.ForgotPassword(ctx, in.Email); err != nil {
+			s.log.Warn("reset mail not sent", "error", err)
+		}
+	}()
 	writeEmpty(w)
 }
+
+// WaitForMail waits until the reset mails sent in the background for requests already
+// answered have gone out. Serve does so before it returns; tests use it to read a mail
+// right after asking for it.
+func (s *Server) WaitForMail() { s.mailing.Wait() }
 
 // resetPassword sets a new password with a reset token.
 func (s *Server) resetPassword(w http.ResponseWriter, r *http.Request) {

@@ -75,6 +75,13 @@ func newEnv(t testing.TB, cfg Config) *env {
 	return e
 }
 
+// notices returns the mails sent so far, after waiting for reset mails the server sends
+// once it has answered.
+func (e *env) notices() []account.Notice {
+	e.srv.WaitForMail()
+	return e.rec.Notices()
+}
+
 // answer is a response with its body read.
 type answer struct {
 	Status int

@@ -177,7 +177,7 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 	tok := e.token()
 	e.do("POST", "/api/auth/tokenLogin", "", withHeader("Authorization", "Bearer "+tok))
 	e.do("POST", "/api/auth/startResetPassword", `{"email":"ada@example.com"}`)
-	reset := e.rec.Notices()[len(e.rec.Notices())-1].Secret
+	reset := e.notices()[len(e.notices())-1].Secret
 	e.do("GET", "/auth/finishResetPassword?token="+reset, "")
 	e.do("POST", "/api/auth/resetPassword",
 		`{"token":"`+reset+`","password":{"password1":"jacquard-loom-1804","password2":"jacquard-loom-1804"}}`)

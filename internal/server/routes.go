@@ -87,6 +87,8 @@ package server
 //
 // Where WEBKNOSSOS is unsafe or surprising, wk serve differs on purpose:
 //   - Reset tokens are checked for their kind; an API token is not a reset token.
+//   - startResetPassword answers before the mail goes out, so its timing does not tell
+//     whether the address has an account.
 //   - Logout with X-Auth-Token ends nothing; WEBKNOSSOS would delete the API token.
 //   - Revoking the API token also ends every session opened with it (tokenLogin).
 //   - Tokens are stored hashed, so GET /api/auth/token shows the secret only when it

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"net/http"
 	"slices"
 	"strings"
@@ -410,7 +411,7 @@ func TestPasswordRoutes(t *testing.T) {
 		}
 	}
 	var reset string
-	for _, n := range e.rec.Notices() {
+	for _, n := range e.notices() {
 		if n.Kind == account.NoticePasswordReset {
 			reset = n.Secret
 		}
@@ -456,5 +457,49 @@ func TestForgotPasswordWithoutMail(t *testing.T) {
 	a := e.do("POST", "/api/auth/startResetPassword", `{"email":"ada@example.com"}`)
 	if a.Status != http.StatusNotImplemented || a.Header.Get(KindHeader) != "unsupported" {
 		t.Errorf("startResetPassword without a notifier = %d %s, want 501 unsupported", a.Status, a.Body)
+	}
+}
+
+// gateNotifier holds every mail until release is closed, like a slow SMTP server.
+type gateNotifier struct {
+	release chan struct{}
+	sent    chan account.Notice
+}
+
+func (g *gateNotifier) Notify(ctx context.Context, n account.Notice) error {
+	select {
+	case <-g.release:
+		g.sent <- n
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// TestForgotPasswordAnswersBeforeMail checks that the answer does not wait for the mail:
+// otherwise a slow mail server would tell an address with an account from one without.
+func TestForgotPasswordAnswersBeforeMail(t *testing.T) {
+	gate := &gateNotifier{release: make(chan struct{}), sent: make(chan account.Notice, 1)}
+	e := newEnv(t, Config{Notifier: gate})
+
+	a := e.do("POST", "/api/auth/startResetPassword", `{"email":"ada@example.com"}`)
+	if a.Status != 200 || a.Body != "" {
+		t.Fatalf("startResetPassword with the mail held = %d %q, want 200 and no body", a.Status, a.Body)
+	}
+	select {
+	case n := <-gate.sent:
+		t.Fatalf("the mail %s went out before it was released", n.Kind)
+	default:
+	}
+
+	close(gate.release)
+	e.srv.WaitForMail()
+	select {
+	case n := <-gate.sent:
+		if n.Kind != account.NoticePasswordReset || n.To != "ada@example.com" || n.Secret == "" {
+			t.Errorf("sent %+v, want a reset mail with a token to ada@example.com", n)
+		}
+	default:
+		t.Error("no reset mail after WaitForMail")
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"sync"
 	"time"
 
 	"github.com/wk-tools/wk/internal/account"
@@ -92,6 +93,9 @@ type Server struct {
 	// rp is the completed Config.Passkey; passkeysOn reports whether it is usable.
 	rp         account.RelyingParty
 	passkeysOn bool
+	// mailing counts reset mails still being sent after their answer; Serve waits for
+	// them before it returns.
+	mailing sync.WaitGroup
 }
 
 // New returns a server for db. The caller keeps ownership of db and closes it after the
@@ -179,6 +183,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	if serr := <-served; !errors.Is(serr, http.ErrServerClosed) {
 		err = errors.Join(err, serr)
 	}
+	s.mailing.Wait()
 	if err != nil {
 		return fmt.Errorf("stop server: %w", err)
 	}
