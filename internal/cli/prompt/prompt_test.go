@@ -30,7 +30,9 @@ func keys(t *testing.T, chunks ...string) io.Reader {
 	pr, pw := io.Pipe()
 	go func() {
 		for _, c := range chunks {
-			time.Sleep(15 * time.Millisecond)
+			// Longer than a frame (bubbletea draws at 60 per second), so what one key
+			// makes huh draw, such as a validation message, is drawn before the next.
+			time.Sleep(40 * time.Millisecond)
 			if _, err := pw.Write([]byte(c)); err != nil {
 				return
 			}
