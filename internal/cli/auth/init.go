@@ -38,10 +38,7 @@ A store that already has an organization is left unchanged.`,
   printf '%s\n' "$PASSWORD" | wk init --org Lab --email ada@example.com --name "Ada L" --password-stdin`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
-			return initRun(cmd.Context(), opts)
+			return cmdutil.RunOr(cmd.Context(), opts, runF, initRun)
 		},
 	}
 	fl := cmd.Flags()

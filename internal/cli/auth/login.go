@@ -62,10 +62,7 @@ wk exits 4.`,
 			if opts.NoBrowser && !opts.Passkey {
 				return cmdutil.Usagef("--no-browser only applies to --passkey")
 			}
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
-			return loginRun(cmd.Context(), opts)
+			return cmdutil.RunOr(cmd.Context(), opts, runF, loginRun)
 		},
 	}
 	fl := cmd.Flags()

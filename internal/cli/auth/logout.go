@@ -27,10 +27,7 @@ it from the file. Your API token keeps working; see 'wk token revoke'. To end ev
 session on every device, use 'wk sessions logout-all'.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
-			return logoutRun(cmd.Context(), opts)
+			return cmdutil.RunOr(cmd.Context(), opts, runF, logoutRun)
 		},
 	}
 }

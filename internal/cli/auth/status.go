@@ -51,10 +51,7 @@ is used: WK_TOKEN when it is set, else the session or token in the credentials f
 The credential is checked; wk exits 4 when there is none or it no longer works.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
-			return statusRun(cmd.Context(), opts)
+			return cmdutil.RunOr(cmd.Context(), opts, runF, statusRun)
 		},
 	}
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print the status as JSON")

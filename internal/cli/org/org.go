@@ -34,10 +34,7 @@ func NewCmdShow(f *cmdutil.Factory, runF func(context.Context, *Options) error) 
 		Short: "Show your organization's id, name, owner and your role",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
-			return showRun(cmd.Context(), opts)
+			return cmdutil.RunOr(cmd.Context(), opts, runF, showRun)
 		},
 	}
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print the organization as JSON, with your role")
@@ -56,10 +53,7 @@ library need it:
   export WK_ORGANIZATION=$(wk org id)`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
-			return idRun(cmd.Context(), opts)
+			return cmdutil.RunOr(cmd.Context(), opts, runF, idRun)
 		},
 	}
 }

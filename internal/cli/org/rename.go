@@ -34,10 +34,7 @@ Python library use, stays as it is. Needs the Administrator role.`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
-			return renameRun(cmd.Context(), opts)
+			return cmdutil.RunOr(cmd.Context(), opts, runF, renameRun)
 		},
 	}
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print the organization as JSON")

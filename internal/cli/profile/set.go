@@ -21,7 +21,8 @@ type SetOptions struct {
 	JSON          bool
 }
 
-func newSetCmd(f *cmdutil.Factory, use, short, long string, run func(context.Context, *SetOptions) error) (*cobra.Command, *SetOptions) {
+func newSetCmd(f *cmdutil.Factory, use, short, long string,
+	runF, run func(context.Context, *SetOptions) error) (*cobra.Command, *SetOptions) {
 	opts := &SetOptions{F: f}
 	cmd := &cobra.Command{
 		Use:   use,
@@ -34,7 +35,7 @@ func newSetCmd(f *cmdutil.Factory, use, short, long string, run func(context.Con
 			if len(args) == 1 {
 				opts.Value = args[0]
 			}
-			return run(cmd.Context(), opts)
+			return cmdutil.RunOr(cmd.Context(), opts, runF, run)
 		},
 	}
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print the updated user as JSON")
@@ -47,7 +48,7 @@ func NewCmdSetName(f *cmdutil.Factory, runF func(context.Context, *SetOptions) e
 		"Change your name",
 		`Change your first and last name. Give both as one quoted argument, split at the last
 space, or set either with --first-name and --last-name.`,
-		orDefault(runF, setNameRun))
+		runF, setNameRun)
 	cmd.Flags().StringVar(&opts.FirstName, "first-name", "", "new first name")
 	cmd.Flags().StringVar(&opts.LastName, "last-name", "", "new last name")
 	return cmd
@@ -58,7 +59,7 @@ func NewCmdSetEmail(f *cmdutil.Factory, runF func(context.Context, *SetOptions) 
 	cmd, opts := newSetCmd(f, "set-email NEW [--password-stdin]", "Change your email address",
 		`Change your email address. Your current password is needed (asked for on a terminal,
 or the first line of stdin with --password-stdin). A notice goes to the old address.`,
-		orDefault(runF, setEmailRun))
+		runF, setEmailRun)
 	cmd.Args = exactlyOne("the new email address")
 	cmd.Flags().BoolVar(&opts.PasswordStdin, "password-stdin", false, "read your current password from the first line of stdin")
 	return cmd
@@ -69,7 +70,7 @@ func NewCmdSetTheme(f *cmdutil.Factory, runF func(context.Context, *SetOptions) 
 	cmd, _ := newSetCmd(f, "set-theme system|light|dark", "Choose the colour theme",
 		`Choose the theme of WEBKNOSSOS and of wk's own prompts and colours. "system" (stored
 as "auto", which is also accepted) follows your system or terminal.`,
-		orDefault(runF, setThemeRun))
+		runF, setThemeRun)
 	cmd.Args = exactlyOne("a theme: system, light or dark")
 	cmd.ValidArgs = []string{"system", "light", "dark"}
 	return cmd
@@ -195,11 +196,4 @@ func exactlyOne(what string) cobra.PositionalArgs {
 		}
 		return nil
 	}
-}
-
-func orDefault(runF, def func(context.Context, *SetOptions) error) func(context.Context, *SetOptions) error {
-	if runF != nil {
-		return runF
-	}
-	return def
 }

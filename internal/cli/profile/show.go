@@ -27,10 +27,7 @@ fields as GET /api/user) with a role field added: "Administrator", "Team Manager
 "Dataset Manager" or "User".`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
-			return showRun(cmd.Context(), opts)
+			return cmdutil.RunOr(cmd.Context(), opts, runF, showRun)
 		},
 	}
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print the user object as JSON")

@@ -51,10 +51,7 @@ relying party is the URL's host unless passkey.rp_id and passkey.origins say oth
   WK_URL=http://127.0.0.1:8080 wk profile show`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
-			return serveRun(cmd.Context(), opts)
+			return cmdutil.RunOr(cmd.Context(), opts, runF, serveRun)
 		},
 	}
 	cmd.Flags().StringVar(&opts.Listen, "listen", "", "address to listen on (env WK_LISTEN; default 127.0.0.1:8080)")
