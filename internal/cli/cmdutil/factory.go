@@ -43,6 +43,8 @@ type Factory struct {
 	cfgErr  error
 
 	mail *lazyNotifier
+	// src is the credential as last read; saving the credentials file clears it.
+	src *Source
 }
 
 // New returns the factory for a real run.
@@ -81,7 +83,25 @@ type Source struct {
 }
 
 // Credential finds the caller's credential: WK_TOKEN wins over the credentials file.
+// It is read once per run, and again after the credentials file is saved.
 func (f *Factory) Credential() (Source, error) {
+	if f.src != nil {
+		return *f.src, nil
+	}
+	src, err := f.readCredential()
+	if err == nil {
+		f.src = &src
+	}
+	return src, err
+}
+
+// save writes the credentials file and forgets the credential read before.
+func (f *Factory) save(creds *config.Credentials) error {
+	f.src = nil
+	return creds.Save()
+}
+
+func (f *Factory) readCredential() (Source, error) {
 	cfg, err := f.Config()
 	if err != nil {
 		return Source{}, err
@@ -168,12 +188,19 @@ func (f *Factory) SaveCredential(cred account.Credential, u *account.User) error
 		e.Email, e.Theme = u.Email, string(u.SelectedTheme)
 	}
 	creds.Entries[cfg.Target()] = e
-	return creds.Save()
+	return f.save(creds)
 }
 
 // RememberUser refreshes the email and theme kept beside a stored credential, so colours
 // follow a theme change at once. It does nothing when the credential is not from the file.
 func (f *Factory) RememberUser(u *account.User) error {
+	src, err := f.Credential()
+	if err != nil || src.From != "credentials file" {
+		return err
+	}
+	if src.Entry.Email == u.Email && src.Entry.Theme == string(u.SelectedTheme) {
+		return nil
+	}
 	cfg, err := f.Config()
 	if err != nil {
 		return err
@@ -191,7 +218,7 @@ func (f *Factory) RememberUser(u *account.User) error {
 	}
 	e.Email, e.Theme = u.Email, string(u.SelectedTheme)
 	creds.Entries[cfg.Target()] = e
-	return creds.Save()
+	return f.save(creds)
 }
 
 // ForgetCredential removes the current target's entry from the credentials file.
@@ -208,5 +235,5 @@ func (f *Factory) ForgetCredential() error {
 		return nil
 	}
 	delete(creds.Entries, cfg.Target())
-	return creds.Save()
+	return f.save(creds)
 }
